@@ -1,0 +1,2 @@
+// Public surface of the communication layer: channels and select, work queues, the bus and actors.
+export {};

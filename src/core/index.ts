@@ -1,0 +1,4 @@
+// Public surface of the core layer: structured concurrency, cancellation, time and locks.
+export { CancelledError, TimeoutError } from './errors.js';
+export { FakeClock, systemClock } from './clock.js';
+export type { Clock, Timer } from './clock.js';
