@@ -2,3 +2,5 @@
 export { CancelledError, TimeoutError } from './errors.js';
 export { FakeClock, systemClock } from './clock.js';
 export type { Clock, Timer } from './clock.js';
+export { timeoutSignal } from './timeout-signal.js';
+export type { DisposableSignal, TimeoutSignalOptions } from './timeout-signal.js';
