@@ -1,2 +1,8 @@
 // Public surface of the communication layer: channels and select, work queues, the bus and actors.
-export {};
+export { Channel } from './channel.js';
+export type { Receiver, Sender, TryReceiveResult, TrySendResult } from './channel.js';
+export { ChannelClosedError } from './channel-closed-error.js';
+export { select, trySelect } from './select.js';
+export type { NoneReady } from './select.js';
+export type { ReceiveCase, SelectCases, SelectResult, SendCase } from './select-case.js';
+export type { WaitOptions } from './wait-options.js';

@@ -1,0 +1,156 @@
+// select(): wait on several channel sends and receives and complete exactly one, chosen at random among the ready.
+import { cancellationError } from '../core/errors.js';
+import { armGuard, needsGuard, SELECT, Waiter, type SelectParty } from './channel-engine.js';
+import { CaseImpl, type SelectCases, type SelectResult } from './select-case.js';
+import { checkWaitOptions, type WaitOptions } from './wait-options.js';
+
+/** What `trySelect()` returns when no case is ready. */
+export interface NoneReady {
+  readonly case: null;
+  readonly state: 'none';
+}
+
+const NONE: NoneReady = Object.freeze({ case: null, state: 'none' });
+
+function checkCases(cases: unknown): [string[], CaseImpl[]] {
+  if (typeof cases !== 'object' || cases === null || Array.isArray(cases)) {
+    throw new TypeError('cases must be an object of named cases, e.g. { a: channel.receiveCase() }');
+  }
+  const names = Object.keys(cases);
+  if (names.length === 0) throw new TypeError('cases must name at least one case');
+  const impls = names.map((name) => {
+    const c = (cases as Record<string, unknown>)[name];
+    if (!(c instanceof CaseImpl)) {
+      throw new TypeError(`cases.${name} must be made by receiveCase() or sendCase()`);
+    }
+    return c;
+  });
+  return [names, impls];
+}
+
+function isReady(c: CaseImpl): boolean {
+  return c.kind === 'receive' ? c.engine.hasValue() || c.engine.closed : c.engine.canSend();
+}
+
+/** Completes a ready case now and describes the outcome. */
+function commit(name: string, c: CaseImpl): object {
+  const engine = c.engine;
+  if (c.kind === 'receive') {
+    return engine.hasValue() ? { case: name, state: 'ok', value: engine.take() } : { case: name, state: 'closed' };
+  }
+  if (engine.closed) return { case: name, state: 'closed', value: c.value };
+  engine.put(c.value);
+  return { case: name, state: 'ok' };
+}
+
+/** Completes one ready case picked uniformly at random (Go's rule, so no case starves); `undefined` if none. */
+function commitReady(names: string[], impls: CaseImpl[]): object | undefined {
+  let ready = 0;
+  for (const c of impls) if (isReady(c)) ready++;
+  if (ready === 0) return undefined;
+  let pick = Math.floor(Math.random() * ready);
+  for (let i = 0; i < impls.length; i++) {
+    if (isReady(impls[i]!) && pick-- === 0) return commit(names[i]!, impls[i]!);
+  }
+  return undefined; // unreachable: readiness cannot change between the two passes
+}
+
+/**
+ * One pending select: a waiter per case on that case's channel. The first channel to complete one of
+ * them calls `settle()`, which in the same tick withdraws all the others — so no other case can
+ * consume or deliver a value afterwards.
+ */
+class PendingSelect implements SelectParty {
+  readonly waiters: Waiter<unknown>[] = [];
+  readonly promise: Promise<object>;
+  resolve!: (result: object) => void;
+  reject!: (error: unknown) => void;
+  onSettle: (() => void) | null = null;
+
+  constructor(
+    readonly names: string[],
+    readonly impls: CaseImpl[],
+  ) {
+    this.promise = new Promise<object>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    for (let i = 0; i < impls.length; i++) {
+      const c = impls[i]!;
+      const waiter = new Waiter<unknown>(SELECT, c.value, this, i);
+      (c.kind === 'receive' ? c.engine.receivers : c.engine.senders).push(waiter);
+      this.waiters.push(waiter);
+    }
+  }
+
+  withdraw(): void {
+    for (const w of this.waiters) w.list?.remove(w);
+  }
+
+  settle(waiter: Waiter<unknown>, closed: boolean, value: unknown): void {
+    this.withdraw();
+    if (this.onSettle !== null) this.onSettle();
+    const name = this.names[waiter.index]!;
+    if (this.impls[waiter.index]!.kind === 'receive') {
+      this.resolve(closed ? { case: name, state: 'closed' } : { case: name, state: 'ok', value });
+    } else {
+      this.resolve(closed ? { case: name, state: 'closed', value } : { case: name, state: 'ok' });
+    }
+  }
+}
+
+/**
+ * Waits until one of `cases` can complete, completes exactly that one and resolves with its name and
+ * outcome. When several are ready at once, one is chosen uniformly at random, so a busy channel
+ * cannot starve the others. No other case consumes or delivers a value.
+ *
+ * - A receive case on a closed, drained channel is ready and yields `{ case, state: 'closed' }`.
+ * - A send case on a closed channel is ready and yields `{ case, state: 'closed', value }` (the unsent value).
+ * - Abort or timeout rejects with `CancelledError` / `TimeoutError` and withdraws every case.
+ * - For a non-blocking select (Go's `default:`), use `trySelect()`.
+ *
+ * @example
+ * const jobs = new Channel<string>(8);
+ * const results = new Channel<number>(8);
+ * const r = await select({ job: jobs.receiveCase(), result: results.sendCase(42) }, { timeout: 1000 });
+ * if (r.case === 'job' && r.state === 'ok') console.log(r.value.toUpperCase()); // r.value: string
+ */
+export function select<C extends SelectCases>(cases: C, options?: WaitOptions): Promise<SelectResult<C>> {
+  let names: string[];
+  let impls: CaseImpl[];
+  let signal: AbortSignal | undefined;
+  let timeout: number | undefined;
+  let clock: WaitOptions['clock'];
+  try {
+    [names, impls] = checkCases(cases);
+    ({ signal, timeout, clock } = checkWaitOptions(options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (signal?.aborted === true) return Promise.reject(cancellationError(signal.reason));
+  const done = commitReady(names, impls);
+  if (done !== undefined) return Promise.resolve(done as SelectResult<C>);
+
+  const pending = new PendingSelect(names, impls);
+  if (needsGuard(signal, timeout)) {
+    pending.onSettle = armGuard(signal, timeout, clock, (error) => {
+      pending.withdraw();
+      pending.reject(error);
+    });
+  }
+  return pending.promise as Promise<SelectResult<C>>;
+}
+
+/**
+ * The non-blocking select (Go's `select` with `default:`): completes one ready case, chosen at random,
+ * or returns `{ case: null, state: 'none' }` without waiting when none is ready.
+ *
+ * @example
+ * const inbox = new Channel<string>(4);
+ * const r = trySelect({ message: inbox.receiveCase() });
+ * if (r.case === null) console.log('nothing yet');
+ */
+export function trySelect<C extends SelectCases>(cases: C): SelectResult<C> | NoneReady {
+  const [names, impls] = checkCases(cases);
+  return (commitReady(names, impls) as SelectResult<C> | undefined) ?? NONE;
+}
