@@ -6,6 +6,8 @@ export { select, trySelect } from './select.js';
 export type { NoneReady } from './select.js';
 export type { ReceiveCase, SelectCases, SelectResult, SendCase } from './select-case.js';
 export type { WaitOptions } from './wait-options.js';
+export { WorkQueue } from './work-queue.js';
+export type { WorkQueueOptions } from './work-queue.js';
 export { Bus, BusClosedError } from './bus.js';
 export type { MessageFor, TopicMap, TopicMatches } from './bus.js';
 export { DEFAULT_SUBSCRIPTION_BUFFER, Subscription, SubscriptionClosedError } from './subscription.js';
