@@ -1,0 +1,29 @@
+// Public surface of the jobs layer: the durable task store (interface, errors, SQLite implementation).
+export { TaskStoreError } from './store/task-store-error.js';
+export type { TaskStoreErrorCode } from './store/task-store-error.js';
+export { SqliteTaskStore } from './store/sqlite/sqlite-task-store.js';
+export type { SqliteTaskStoreOptions } from './store/sqlite/sqlite-task-store.js';
+export type {
+  ClaimTasksOptions,
+  CreateTaskInput,
+  CreateTaskResult,
+  EventsSinceOptions,
+  FailTaskInput,
+  Fenced,
+  FinishedStatus,
+  Lease,
+  ListTasksOptions,
+  PurgeFinishedOptions,
+  PurgeResult,
+  RequestedStatus,
+  RequeueExpiredOptions,
+  StatusRequest,
+  Task,
+  TaskCount,
+  TaskError,
+  TaskEvent,
+  TaskEventKind,
+  TaskPage,
+  TaskStatus,
+  TaskStore,
+} from './store/task-store.js';
