@@ -1,0 +1,646 @@
+// The engine behind every placement: queue, dispatch in batches, cancellation, crashes, recycling, stats.
+import type { TransferListItem } from 'node:worker_threads';
+import type { Clock, Timer } from '../core/clock.js';
+import { cancellationError, TimeoutError } from '../core/errors.js';
+import type { Placement } from './current-task.js';
+import { deserializeError, serializeError, type SerializedError } from './error-serialization.js';
+import { QueueFullError, RuntimeClosedError, WorkerCrashedError } from './errors.js';
+import { ARITY, CALL, CANCEL, FAIL, FLAG_ISOLATE, FLAG_PROGRESS, HEAP, LOAD, OK, PROGRESS, READY, REPLY, RUN, splitBatch, type Batch } from './protocol.js';
+import { unsendableError, type Destination } from './sendable-path.js';
+import { Samples, type PoolStats } from './stats.js';
+import type { WorkerExit, WorkerFactory, WorkerHandle } from './worker-handle.js';
+
+/** Everything a pool is built with; the facade has validated it. */
+export interface PoolOptions {
+  placement: Placement;
+  factory: WorkerFactory;
+  min: number;
+  max: number;
+  /** Tasks one worker holds at once. */
+  concurrency: number;
+  maxQueue: number;
+  idleTimeout: number;
+  maxTasks: number;
+  maxHeapBytes: number;
+  cancelGrace: number;
+  clock: Clock;
+  hostCall(name: string, args: unknown[]): Promise<unknown>;
+}
+
+/** Per-task options; validated by the facade. */
+export interface SubmitOptions {
+  signal?: AbortSignal | undefined;
+  timeout?: number | undefined;
+  deadline?: number | undefined;
+  transfer?: TransferListItem[] | undefined;
+  onProgress?: ((value: unknown, message: string | undefined) => void) | undefined;
+  isolate?: boolean | undefined;
+  onQueueFull?: 'wait' | 'reject' | undefined;
+  data?: unknown;
+}
+
+// Task states. QUEUED and WAITING (for room in a full queue) hold no worker; RUNNING is held by one.
+//
+//   WAITING ──room──▶ QUEUED ──dispatch──▶ RUNNING ──OK/FAIL──▶ DONE
+//      └────────────────┴────── cancel/deadline ──┴── cancel/timeout/crash/close ─▶ DONE
+//
+// A task cancelled while RUNNING is DONE for its caller at once, but stays in its worker's `tasks`
+// until the worker reports it settled, or until `cancelGrace` passes and the worker is killed.
+const WAITING = 0;
+const QUEUED = 1;
+const RUNNING = 2;
+const DONE = 3;
+
+class Task {
+  state = QUEUED;
+  worker: PoolWorker | undefined = undefined;
+  startedAt = 0;
+  timer: Timer | undefined = undefined;
+  deadlineTimer: Timer | undefined = undefined;
+  graceTimer: Timer | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+  resolve!: (value: unknown) => void;
+  reject!: (error: unknown) => void;
+  constructor(
+    readonly id: number,
+    readonly modId: number,
+    readonly module: string,
+    readonly exportName: string,
+    readonly args: unknown[],
+    readonly flags: number,
+    readonly options: SubmitOptions,
+    readonly submittedAt: number,
+  ) {}
+}
+
+// Worker states.
+//
+//   STARTING ──READY──▶ LIVE ──maxTasks / maxHeap──▶ RETIRING ──idle──▶ LEAVING ──exit──▶ EXITED
+//      │                 └────────── idleTimeout ───────────────────────────▲
+//      └──────────────── exit (crash, kill) at any point ─────────────────────────────────▲
+//
+// STARTING workers already take tasks (a thread queues them; a process handle buffers them until
+// READY). A RETIRING worker takes nothing new and finishes what it holds; its replacement is
+// started when it retires, before it leaves.
+const STARTING = 0;
+const LIVE = 1;
+const RETIRING = 2;
+const LEAVING = 3;
+const EXITED = 4;
+
+class PoolWorker {
+  state = STARTING;
+  handle!: WorkerHandle;
+  readonly tasks = new Map<number, Task>();
+  readonly modules: boolean[] = [];
+  outbox: Batch = [];
+  transfer: TransferListItem[] | undefined = undefined;
+  dispatched = 0;
+  busySince = -1;
+  idleTimer: Timer | undefined = undefined;
+  killReason: string | undefined = undefined;
+  exited!: Promise<void>;
+  onExited!: () => void;
+}
+
+const MAX_START_FAILURES = 3;
+
+/**
+ * A pool of workers of one placement. Submissions are queued and dispatched in a microtask, so a
+ * burst submitted in one tick goes out as one batch per worker, while a lone task leaves at once
+ * (a microtask is not a delay). A worker holds up to `concurrency` tasks; idle workers are
+ * preferred, then a new worker while below `max`, then the least loaded one.
+ */
+export class Pool {
+  readonly #o: PoolOptions;
+  readonly #destination: Destination;
+  readonly #workers: PoolWorker[] = [];
+  #queue: (Task | undefined)[] = [];
+  #head = 0;
+  #queued = 0;
+  #waiters: (Task | undefined)[] = [];
+  #waitHead = 0;
+  #waiting = 0;
+  #nextId = 1;
+  #dispatchQueued = false;
+  #closed: Promise<void> | undefined;
+  #respawnTimer: Timer | undefined;
+  #startFailures = 0;
+  #consecutiveCrashes = 0;
+  #lastStartError: unknown;
+  readonly #startedAt: number;
+  #busyTotal = 0;
+  #completed = 0;
+  #failed = 0;
+  #cancelled = 0;
+  #crashes = 0;
+  readonly #waitTimes = new Samples();
+  readonly #runTimes = new Samples();
+  readonly #dispatchTask = () => this.#dispatch();
+
+  constructor(options: PoolOptions) {
+    this.#o = options;
+    this.#destination = options.placement === 'thread' ? 'a thread' : options.placement === 'process' ? 'a process' : 'an isolated task';
+    this.#startedAt = options.clock.now();
+  }
+
+  /** Queues a task; resolves with its result. Never throws: every failure is a rejection. */
+  submit(modId: number, module: string, exportName: string, args: unknown[], options: SubmitOptions): Promise<unknown> {
+    if (this.#closed !== undefined) return Promise.reject(new RuntimeClosedError());
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(cancellationError(signal.reason));
+    const full = this.#queued >= this.#o.maxQueue;
+    if (full && options.onQueueFull === 'reject') return Promise.reject(new QueueFullError(this.#o.maxQueue));
+    const flags = (options.onProgress === undefined ? 0 : FLAG_PROGRESS) | (options.isolate === true ? FLAG_ISOLATE : 0);
+    const task = new Task(this.#nextId++, modId, module, exportName, args, flags, options, this.#o.clock.now());
+    const promise = new Promise<unknown>((resolve, reject) => {
+      task.resolve = resolve;
+      task.reject = reject;
+    });
+    if (signal !== undefined) {
+      task.onAbort = () => this.#abandon(task, cancellationError(signal.reason));
+      signal.addEventListener('abort', task.onAbort, { once: true });
+    }
+    if (options.deadline !== undefined) {
+      const ms = options.deadline;
+      task.deadlineTimer = this.#o.clock.setTimer(ms, () =>
+        this.#abandon(task, new TimeoutError(`Task ${exportName} missed its deadline of ${ms} ms`)),
+      );
+    }
+    if (full) {
+      task.state = WAITING;
+      this.#waiters.push(task);
+      this.#waiting++;
+    } else {
+      this.#queue.push(task);
+      this.#queued++;
+      this.#scheduleDispatch();
+    }
+    return promise;
+  }
+
+  stats(): PoolStats {
+    const now = this.#o.clock.now();
+    let running = 0;
+    let busy = this.#busyTotal;
+    let workers = 0;
+    for (const w of this.#workers) {
+      for (const task of w.tasks.values()) if (task.state === RUNNING) running++;
+      if (w.busySince >= 0) busy += now - w.busySince;
+      if (w.state !== EXITED) workers++;
+    }
+    const elapsed = (now - this.#startedAt) * this.#o.max;
+    return {
+      queued: this.#queued + this.#waiting,
+      running,
+      completed: this.#completed,
+      failed: this.#failed,
+      cancelled: this.#cancelled,
+      waitTime: this.#waitTimes.quantiles(),
+      runTime: this.#runTimes.quantiles(),
+      utilization: elapsed > 0 ? Math.min(1, busy / elapsed) : 0,
+      workers,
+      crashes: this.#crashes,
+      workerIds: this.workerIds(),
+    };
+  }
+
+  /** Ids of live workers (thread ids or pids), for tests and diagnostics. */
+  workerIds(): number[] {
+    return this.#workers.filter((w) => w.state !== EXITED).map((w) => w.handle.id);
+  }
+
+  /** Rejects everything pending with RuntimeClosedError and ends every worker; resolves once all have exited. */
+  close(): Promise<void> {
+    if (this.#closed !== undefined) return this.#closed;
+    const error = new RuntimeClosedError();
+    this.#respawnTimer?.cancel();
+    for (const task of [...this.#waiters, ...this.#queue]) if (task !== undefined) this.#answer(task, false, error);
+    this.#queue = [];
+    this.#waiters = [];
+    this.#head = this.#waitHead = this.#queued = this.#waiting = 0;
+    const exits: Promise<void>[] = [];
+    for (const w of this.#workers) {
+      w.idleTimer?.cancel();
+      for (const task of w.tasks.values()) {
+        task.graceTimer?.cancel();
+        if (task.state === RUNNING) {
+          this.#answer(task, false, error);
+          // The loop cannot be killed: tell its tasks, so they can stop.
+          if (w.handle.inProcess) w.outbox.push(CANCEL, task.id, error);
+        }
+      }
+      if (w.handle.inProcess) {
+        this.#flush(w);
+        continue;
+      }
+      exits.push(w.exited);
+      w.state = LEAVING;
+      w.handle.kill();
+    }
+    this.#closed = Promise.all(exits).then(() => undefined);
+    return this.#closed;
+  }
+
+  // ─── dispatch ────────────────────────────────────────────────────────────────
+
+  #scheduleDispatch(): void {
+    if (this.#dispatchQueued) return;
+    this.#dispatchQueued = true;
+    queueMicrotask(this.#dispatchTask);
+  }
+
+  #dispatch(): void {
+    this.#dispatchQueued = false;
+    if (this.#closed !== undefined) return;
+    const dirty: PoolWorker[] = [];
+    while (this.#queued > 0) {
+      const w = this.#pickWorker();
+      if (w === undefined) break;
+      const task = this.#shift();
+      if (task === undefined) break;
+      if (w.outbox.length === 0) dirty.push(w);
+      this.#assign(w, task);
+    }
+    for (const w of dirty) this.#flush(w);
+    this.#ensureMin();
+  }
+
+  #pickWorker(): PoolWorker | undefined {
+    const cap = this.#o.concurrency;
+    let best: PoolWorker | undefined;
+    let live = 0;
+    for (const w of this.#workers) {
+      if (w.state !== LIVE && w.state !== STARTING) continue;
+      live++;
+      const n = w.tasks.size;
+      if (n >= cap) continue;
+      if (n === 0) return w;
+      if (best === undefined || n < best.tasks.size) best = w;
+    }
+    // Spread over new workers before stacking tasks on busy ones: parallelism first.
+    if (live < this.#o.max && this.#respawnTimer === undefined) return this.#spawn() ?? best;
+    return best;
+  }
+
+  #shift(): Task | undefined {
+    while (this.#head < this.#queue.length) {
+      const task = this.#queue[this.#head];
+      this.#queue[this.#head++] = undefined;
+      if (task === undefined || task.state !== QUEUED) continue;
+      this.#queued--;
+      this.#promoteWaiter();
+      if (this.#head === this.#queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+      }
+      return task;
+    }
+    this.#queue = [];
+    this.#head = 0;
+    return undefined;
+  }
+
+  #promoteWaiter(): void {
+    while (this.#waiting > 0 && this.#waitHead < this.#waiters.length) {
+      const task = this.#waiters[this.#waitHead];
+      this.#waiters[this.#waitHead++] = undefined;
+      if (task === undefined || task.state !== WAITING) continue;
+      this.#waiting--;
+      task.state = QUEUED;
+      this.#queue.push(task);
+      this.#queued++;
+      break;
+    }
+    if (this.#waitHead === this.#waiters.length) {
+      this.#waiters = [];
+      this.#waitHead = 0;
+    }
+  }
+
+  #assign(w: PoolWorker, task: Task): void {
+    const now = this.#o.clock.now();
+    task.state = RUNNING;
+    task.worker = w;
+    task.startedAt = now;
+    this.#waitTimes.add(now - task.submittedAt);
+    if (w.tasks.size === 0) this.#markBusy(w, now);
+    w.tasks.set(task.id, task);
+    const { timeout, transfer, data } = task.options;
+    if (timeout !== undefined) {
+      task.timer = this.#o.clock.setTimer(timeout, () =>
+        this.#abandon(task, new TimeoutError(`Task ${task.exportName} timed out after ${timeout} ms`)),
+      );
+    }
+    if (w.modules[task.modId] !== true) {
+      w.modules[task.modId] = true;
+      w.outbox.push(LOAD, task.modId, task.module);
+    }
+    w.outbox.push(RUN, task.id, task.modId, task.exportName, task.args, task.flags, data);
+    if (transfer !== undefined && transfer.length > 0) (w.transfer ??= []).push(...transfer);
+    if (++w.dispatched >= this.#o.maxTasks && w.state !== RETIRING) this.#retire(w);
+  }
+
+  #flush(w: PoolWorker): void {
+    if (w.outbox.length === 0 || w.state === EXITED) return;
+    const batch = w.outbox;
+    const transfer = w.transfer;
+    w.outbox = [];
+    w.transfer = undefined;
+    try {
+      w.handle.post(batch, transfer);
+    } catch (error) {
+      this.#postOneByOne(w, batch, error);
+    }
+  }
+
+  /** A batch failed to clone: resend message by message and fail exactly the tasks that cannot go. */
+  #postOneByOne(w: PoolWorker, batch: Batch, _batchError: unknown): void {
+    for (const message of splitBatch(batch)) {
+      const kind = message[0] as number;
+      const task = kind === RUN ? w.tasks.get(message[1] as number) : undefined;
+      try {
+        w.handle.post(message, task?.options.transfer);
+      } catch (error) {
+        if (task !== undefined) {
+          w.tasks.delete(task.id);
+          this.#answer(task, false, unsendableError(task.args, 'args', this.#destination, error));
+          if (w.tasks.size === 0) this.#onIdle(w);
+        } else if (kind === REPLY) {
+          const failure = unsendableError(message[3], 'result', this.#destination, error);
+          try {
+            w.handle.post([REPLY, message[1], false, w.handle.inProcess ? failure : serializeError(failure)], undefined);
+          } catch {
+            // The worker is gone; its exit settles everything.
+          }
+        }
+      }
+    }
+  }
+
+  // ─── messages from workers ───────────────────────────────────────────────────
+
+  #onMessage(w: PoolWorker, batch: Batch): void {
+    for (let i = 0; i < batch.length; ) {
+      const kind = batch[i] as number;
+      switch (kind) {
+        case OK:
+          this.#settled(w, batch[i + 1] as number, true, batch[i + 2]);
+          break;
+        case FAIL:
+          this.#settled(w, batch[i + 1] as number, false, deserializeError(batch[i + 2] as SerializedError));
+          break;
+        case PROGRESS:
+          this.#progress(w.tasks.get(batch[i + 1] as number), batch[i + 2], batch[i + 3] as string | undefined);
+          break;
+        case CALL:
+          this.#hostCall(w, batch[i + 1] as number, batch[i + 2] as string, batch[i + 3] as unknown[]);
+          break;
+        case READY:
+          if (w.state === STARTING) w.state = LIVE;
+          this.#startFailures = 0;
+          break;
+        case HEAP:
+          if ((batch[i + 1] as number) > this.#o.maxHeapBytes && (w.state === LIVE || w.state === STARTING)) this.#retire(w);
+          break;
+      }
+      i += (ARITY[kind] ?? 0) + 1;
+    }
+    if (this.#queued > 0) this.#dispatch();
+  }
+
+  #settled(w: PoolWorker, id: number, ok: boolean, value: unknown): void {
+    const task = w.tasks.get(id);
+    if (task === undefined) return;
+    w.tasks.delete(id);
+    task.graceTimer?.cancel();
+    if (ok) this.#consecutiveCrashes = 0;
+    if (task.state === RUNNING) {
+      this.#runTimes.add(this.#o.clock.now() - task.startedAt);
+      this.#answer(task, ok, value);
+    }
+    if (w.tasks.size === 0) this.#onIdle(w);
+  }
+
+  #progress(task: Task | undefined, value: unknown, message: string | undefined): void {
+    if (task === undefined || task.state !== RUNNING) return;
+    try {
+      task.options.onProgress?.(value, message);
+    } catch (error) {
+      // A throwing listener ends the task with its error rather than going unseen.
+      this.#abandon(task, error);
+    }
+  }
+
+  #hostCall(w: PoolWorker, callId: number, name: string, args: unknown[]): void {
+    const reply = (ok: boolean, value: unknown) => {
+      if (w.state === EXITED) return;
+      w.outbox.push(REPLY, callId, ok, value);
+      this.#flush(w);
+    };
+    this.#o.hostCall(name, args).then(
+      (value) => reply(true, value),
+      (error: unknown) => reply(false, w.handle.inProcess ? error : serializeError(error)),
+    );
+  }
+
+  // ─── answering callers, cancellation ─────────────────────────────────────────
+
+  /** Settles the caller's promise once and releases the task's timers and listener. */
+  #answer(task: Task, ok: boolean, value: unknown): void {
+    if (task.state === DONE) return;
+    if (task.state === QUEUED) this.#queued--;
+    else if (task.state === WAITING) this.#waiting--;
+    task.state = DONE;
+    task.timer?.cancel();
+    task.deadlineTimer?.cancel();
+    if (task.onAbort !== undefined) task.options.signal?.removeEventListener('abort', task.onAbort);
+    if (ok) {
+      this.#completed++;
+      task.resolve(value);
+    } else {
+      if (value instanceof RuntimeClosedError) this.#cancelled++;
+      else this.#failed++;
+      task.reject(value);
+    }
+  }
+
+  /**
+   * Answers the caller now with `error` (cancellation, timeout, deadline). A running task is told
+   * to stop (its signal aborts); if it has not settled after `cancelGrace`, its worker is killed.
+   */
+  #abandon(task: Task, error: unknown): void {
+    const state = task.state;
+    if (state === DONE) return;
+    this.#answer(task, false, error);
+    this.#failed--;
+    this.#cancelled++;
+    if (state === QUEUED || state === WAITING) {
+      if (state === QUEUED) this.#promoteWaiter();
+      return;
+    }
+    const w = task.worker;
+    if (w === undefined || w.state === EXITED) return;
+    w.outbox.push(CANCEL, task.id, w.handle.inProcess ? error : serializeError(error));
+    this.#flush(w);
+    task.graceTimer = this.#o.clock.setTimer(this.#o.cancelGrace, () => this.#graceKill(w, task));
+  }
+
+  #graceKill(w: PoolWorker, task: Task): void {
+    if (!w.tasks.has(task.id) || w.state === EXITED) return;
+    if (w.handle.inProcess) {
+      // JavaScript on this thread cannot be stopped; stop counting the task against the loop.
+      w.tasks.delete(task.id);
+      if (w.tasks.size === 0) this.#onIdle(w);
+      return;
+    }
+    w.killReason = `The worker was ended because task ${task.exportName} ignored cancellation for ${this.#o.cancelGrace} ms`;
+    if (w.state !== LEAVING) w.state = LEAVING;
+    w.handle.kill();
+    this.#replenish();
+  }
+
+  // ─── worker life cycle ───────────────────────────────────────────────────────
+
+  #spawn(): PoolWorker | undefined {
+    const w = new PoolWorker();
+    w.exited = new Promise((resolve) => (w.onExited = resolve));
+    try {
+      w.handle = this.#o.factory({
+        message: (batch) => this.#onMessage(w, batch),
+        exit: (exit) => this.#onExit(w, exit),
+        callHost: (name, args) => this.#o.hostCall(name, args),
+      });
+    } catch (error) {
+      this.#failQueue(new WorkerCrashedError(`The ${this.#o.placement} worker could not be started`, { cause: error }));
+      return undefined;
+    }
+    this.#workers.push(w);
+    return w;
+  }
+
+  #ensureMin(): void {
+    if (this.#closed !== undefined || this.#respawnTimer !== undefined) return;
+    let live = 0;
+    for (const w of this.#workers) if (w.state === LIVE || w.state === STARTING) live++;
+    for (; live < this.#o.min; live++) if (this.#spawn() === undefined) return;
+  }
+
+  #markBusy(w: PoolWorker, now: number): void {
+    w.busySince = now;
+    w.idleTimer?.cancel();
+    w.idleTimer = undefined;
+    w.handle.setBusy(true);
+  }
+
+  #onIdle(w: PoolWorker): void {
+    if (w.busySince >= 0) {
+      this.#busyTotal += this.#o.clock.now() - w.busySince;
+      w.busySince = -1;
+    }
+    if (w.state === EXITED || w.state === LEAVING) return;
+    w.handle.setBusy(false);
+    if (w.state === RETIRING) {
+      this.#leave(w);
+      return;
+    }
+    if (this.#o.idleTimeout === Infinity || w.handle.inProcess) return;
+    w.idleTimer = this.#o.clock.setTimer(this.#o.idleTimeout, () => {
+      w.idleTimer = undefined;
+      let live = 0;
+      for (const other of this.#workers) if (other.state === LIVE || other.state === STARTING) live++;
+      if (w.tasks.size === 0 && live > this.#o.min && (w.state === LIVE || w.state === STARTING)) this.#leave(w);
+    });
+  }
+
+  #retire(w: PoolWorker): void {
+    w.state = RETIRING;
+    w.idleTimer?.cancel();
+    if (w.tasks.size === 0) this.#leave(w);
+    // The replacement starts now, while the old worker finishes what it holds.
+    this.#replenish();
+  }
+
+  #leave(w: PoolWorker): void {
+    w.state = LEAVING;
+    w.handle.close();
+  }
+
+  #onExit(w: PoolWorker, exit: WorkerExit): void {
+    const wasReady = w.state !== STARTING;
+    const expected = w.state === LEAVING && w.killReason === undefined;
+    w.state = EXITED;
+    w.idleTimer?.cancel();
+    if (w.busySince >= 0) this.#busyTotal += this.#o.clock.now() - w.busySince;
+    w.busySince = -1;
+    this.#workers.splice(this.#workers.indexOf(w), 1);
+    w.onExited();
+    if (this.#closed !== undefined) return;
+    if (!expected) {
+      this.#crashes++;
+      if (w.killReason === undefined) this.#consecutiveCrashes++;
+      if (!wasReady) {
+        this.#startFailures++;
+        this.#lastStartError = exit.error;
+      }
+    }
+    const kind = this.#o.placement === 'thread' ? 'worker thread' : 'child process';
+    const how = exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`;
+    for (const task of w.tasks.values()) {
+      task.graceTimer?.cancel();
+      if (task.state !== RUNNING) continue;
+      const message =
+        w.killReason ??
+        (wasReady ? `The ${kind} running task ${task.exportName} ${how}` : `The ${kind} for task ${task.exportName} failed to start (it ${how})`);
+      this.#answer(
+        task,
+        false,
+        new WorkerCrashedError(message, {
+          exitCode: exit.exitCode,
+          signal: exit.signal,
+          task: { module: task.module, exportName: task.exportName },
+          cause: exit.error,
+        }),
+      );
+    }
+    w.tasks.clear();
+    if (this.#startFailures >= MAX_START_FAILURES) {
+      // Respawning a worker that cannot start would loop forever: fail what waits, and try again
+      // only when new work is submitted.
+      this.#startFailures = 0;
+      this.#failQueue(
+        new WorkerCrashedError(`${this.#o.placement} workers fail to start (${MAX_START_FAILURES} attempts in a row)`, {
+          exitCode: exit.exitCode,
+          signal: exit.signal,
+          cause: this.#lastStartError,
+        }),
+      );
+      return;
+    }
+    this.#replenish();
+  }
+
+  /** Starts workers again after a loss, with backoff when crashes follow one another. */
+  #replenish(): void {
+    if (this.#closed !== undefined || this.#respawnTimer !== undefined) return;
+    const n = this.#consecutiveCrashes;
+    const delay = n <= 1 ? 0 : Math.min(2_000, 25 * 2 ** (n - 2));
+    if (delay === 0) {
+      this.#ensureMin();
+      if (this.#queued > 0) this.#scheduleDispatch();
+      return;
+    }
+    this.#respawnTimer = this.#o.clock.setTimer(delay, () => {
+      this.#respawnTimer = undefined;
+      this.#ensureMin();
+      this.#scheduleDispatch();
+    });
+  }
+
+  #failQueue(error: Error): void {
+    for (const task of [...this.#waiters, ...this.#queue]) if (task !== undefined && task.state !== DONE) this.#answer(task, false, error);
+    this.#queue = [];
+    this.#waiters = [];
+    this.#head = this.#waitHead = 0;
+  }
+}

@@ -1,0 +1,76 @@
+// The wire protocol between a pool and its workers: flat message batches shared by both sides.
+//
+// A batch is ONE flat array holding several messages back to back, each a kind tag followed by a
+// fixed number of fields. Flat arrays clone faster than arrays of objects, and one postMessage per
+// batch (not per task) is where small-task throughput comes from: waking a thread costs ~13 µs
+// whatever the mechanism, so each wake-up must carry as much work as is ready.
+
+/** Host → worker: `LOAD modId url` registers a module URL under a small id before its first RUN. */
+export const LOAD = 0;
+/** Host → worker: `RUN taskId modId exportName args flags data`. */
+export const RUN = 1;
+/** Host → worker: `CANCEL taskId reason` aborts the task's signal with the (serialized) reason. */
+export const CANCEL = 2;
+/** Host → worker: `REPLY callId ok value` answers a `callHost()` (value is a SerializedError when !ok). */
+export const REPLY = 3;
+
+/** Worker → host: `OK taskId value`. */
+export const OK = 10;
+/** Worker → host: `FAIL taskId serializedError`. */
+export const FAIL = 11;
+/** Worker → host: `PROGRESS taskId value message`. */
+export const PROGRESS = 12;
+/** Worker → host: `CALL callId name args` asks the host to run an exposed function. */
+export const CALL = 13;
+/** Worker → host: `HEAP bytes` reports heap use (only when heap recycling is on). */
+export const HEAP = 14;
+/** Worker → host: `CRASH serializedError` sent just before a worker exits on an uncaught error. */
+export const CRASH = 15;
+
+/** Worker → host: `READY` once the worker listens; a worker that exits before it failed to start. */
+export const READY = 16;
+
+/** Fields after the kind tag, per kind; both sides step through a batch with this table. */
+export const ARITY: Readonly<Record<number, number>> = {
+  [LOAD]: 2,
+  [RUN]: 6,
+  [CANCEL]: 2,
+  [REPLY]: 3,
+  [OK]: 2,
+  [FAIL]: 2,
+  [PROGRESS]: 3,
+  [CALL]: 3,
+  [HEAP]: 1,
+  [CRASH]: 1,
+  [READY]: 0,
+};
+
+/** RUN flag: the caller listens to progress, so the worker should send it. */
+export const FLAG_PROGRESS = 1;
+/** RUN flag: clone the result before handing it back (the loop's `isolate` option). */
+export const FLAG_ISOLATE = 2;
+
+/** A batch on the wire. */
+export type Batch = unknown[];
+
+/** Splits a flat batch into single messages (used to isolate the one that failed to clone). */
+export function splitBatch(batch: Batch): Batch[] {
+  const out: Batch[] = [];
+  for (let i = 0; i < batch.length; ) {
+    const n = (ARITY[batch[i] as number] ?? 0) + 1;
+    out.push(batch.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+/** The file descriptor of the child-process socket dedicated to callHostSync (stdio index 4). */
+export const SYNC_FD = 4;
+/** Env variable carrying a child process's JSON config from the pool. */
+export const CONFIG_ENV = 'BRAID_WORKER_CONFIG';
+
+/** What a worker needs at start, passed as workerData (threads) or an env variable (processes). */
+export interface WorkerConfig {
+  /** Heap reporting interval in ms, 0 when heap recycling is off. */
+  heapReportMs: number;
+}
