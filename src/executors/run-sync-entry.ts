@@ -23,7 +23,14 @@ export interface RunSyncRequest {
 export type RunSyncReply =
   | { kind: 'value'; seq: number; value: unknown }
   | { kind: 'error'; seq: number; error: SerializedError }
-  | { kind: 'exit'; code: number };
+  | {
+      kind: 'exit';
+      code: number;
+      /** The highest `seq` this thread received: a later request never reached it and is safe to send again. */
+      received: number;
+      /** The uncaught error that ended the thread, if that is why it exits. */
+      error?: SerializedError;
+    };
 
 const TS = /\.[cm]?ts$/;
 // Shared with the pools' task importer, so tsx is registered at most once per thread.
@@ -31,6 +38,8 @@ const TSX_KEY = Symbol.for('braid.tsxRegistered');
 
 const { port, state } = workerData as RunSyncWorkerData;
 let exiting = false;
+let received = 0;
+let fatal: unknown;
 
 /** Posts `reply`, then bumps the counter and notifies: the caller reads the counter before draining the port, so no wake-up is lost. */
 function send(reply: RunSyncReply): void {
@@ -84,13 +93,25 @@ function sendError(seq: number, thrown: unknown): void {
 }
 
 port.on('message', (request: RunSyncRequest) => {
+  received = Math.max(received, request.seq);
   void run(request);
 });
 
 // A task that calls process.exit(), or a stray error that ends this thread, must wake the caller
-// at once instead of leaving it blocked until its timeout.
+// at once instead of leaving it blocked until its timeout. An error that escaped every task (a
+// timer's throw, an unhandled rejection) leaves the thread in an unknown state: end it, saying why.
+process.on('uncaughtException', (error) => {
+  fatal = error;
+  process.exit(1);
+});
 process.on('exit', (code) => {
   if (exiting) return;
   exiting = true;
-  send({ kind: 'exit', code });
+  const reply: RunSyncReply = { kind: 'exit', code, received };
+  if (fatal !== undefined) reply.error = serializeError(fatal);
+  try {
+    send(reply);
+  } catch {
+    send({ kind: 'exit', code, received });
+  }
 });

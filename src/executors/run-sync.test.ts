@@ -73,6 +73,31 @@ describe('runSync', () => {
     assert.equal(runSync<Tasks['add']>(TS, 'add', 1, 1), 2);
   });
 
+  it('runSync() throws WorkerCrashedError caused by an uncaught error that ends the helper mid-call', () => {
+    assert.throws(() => runSync(TS, 'throwStray'), (error: unknown) => {
+      assert.ok(error instanceof WorkerCrashedError);
+      assert.equal(error.exitCode, 1);
+      assert.equal((error.cause as Error).message, 'stray throw');
+      return true;
+    });
+  });
+
+  it('runSync() sends a call again to a fresh helper when the last one died between calls, with a warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      assert.equal(runSync(TS, 'throwLater'), 'replied');
+      // Block (not sleep) so the helper dies while this thread cannot yet see its 'exit' event.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      assert.equal(runSync<Tasks['add']>(TS, 'add', 2, 2), 4);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(warnings, ["runSync's helper thread crashed between calls: Error: thrown after the reply"]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('runSync() throws TypeError when an argument or the result cannot be cloned', () => {
     assert.throws(() => runSync(TS, 'add', () => 1, 2), { name: 'TypeError', message: /^args\[0\] is a function/ });
     assert.throws(() => runSync(TS, 'unclonable'), { name: 'TypeError', message: /^result is a function/ });

@@ -59,8 +59,8 @@ class Helper {
     this.#state = new Int32Array(new SharedArrayBuffer(4));
     const data: RunSyncWorkerData = { port: port2, state: this.#state };
     this.#worker = new Worker(ENTRY, { workerData: data, transferList: [port2] });
-    // Never keep the process alive for the helper, nor crash the host on its errors: a call in
-    // flight learns of them through the exit reply or its timeout.
+    // Never keep the process alive for the helper, nor crash the host on its errors: the entry
+    // reports them in its exit reply, to the call in flight (or as a warning if there was none).
     this.#worker.unref();
     this.#worker.on('error', () => {});
     this.#worker.once('exit', () => this.#kill());
@@ -70,7 +70,12 @@ class Helper {
     return this.#dead;
   }
 
-  call(url: string, exportName: string, args: unknown[], timeout: number): unknown {
+  /**
+   * Sends the call and blocks for its reply. Returns `RETRY` when the thread turned out to have
+   * died before it received the request (it crashed between calls): the caller sends it again to a
+   * fresh helper, which is safe because the task never started.
+   */
+  call(url: string, exportName: string, args: unknown[], deadline: number, timeout: number): unknown {
     const seq = ++this.#seq;
     const request: RunSyncRequest = { seq, url, exportName, args };
     try {
@@ -78,7 +83,6 @@ class Helper {
     } catch (error) {
       throw unsendableError(args, 'args', 'a thread', error);
     }
-    const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
     for (;;) {
       // Read the counter before draining: the helper posts first, then bumps it and notifies.
       const seen = Atomics.load(this.#state, 0);
@@ -86,9 +90,15 @@ class Helper {
         const reply = got.message as RunSyncReply;
         if (reply.kind === 'exit') {
           this.#kill();
+          const cause = reply.error === undefined ? undefined : deserializeError(reply.error);
+          if (reply.received < seq) {
+            if (cause !== undefined) process.emitWarning(`runSync's helper thread crashed between calls: ${describe(cause)}`);
+            return RETRY;
+          }
           throw new WorkerCrashedError(`The runSync helper thread exited with code ${reply.code} while running ${exportName}()`, {
             exitCode: reply.code,
             task: { module: url, exportName },
+            cause,
           });
         }
         if (reply.seq !== seq) continue;
@@ -128,6 +138,12 @@ function tsEntry(entry: URL): URL {
 }
 
 let helper: Helper | undefined;
+/** What `Helper.call` returns when the request never reached the thread. */
+const RETRY: unique symbol = Symbol('retry');
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
 
 function checkTimeout(timeout: unknown): number {
   if (timeout === undefined) return DEFAULT_TIMEOUT;
@@ -152,8 +168,19 @@ function make(timeout: number): RunSync {
     if (typeof exportName !== 'string' || exportName === '') {
       throw new TypeError(`exportName must be a non-empty string, got ${typeof exportName === 'string' ? '""' : typeof exportName}`);
     }
-    helper ??= new Helper();
-    return helper.call(href, exportName, args, timeout);
+    const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
+    // A helper that died between calls gets one replacement; two deaths in a row before a request
+    // even arrives means something else is wrong, so say so rather than loop.
+    for (let attempt = 0; ; attempt++) {
+      helper ??= new Helper();
+      const result = helper.call(href, exportName, args, deadline, timeout);
+      if (result !== RETRY) return result;
+      if (attempt === 1) {
+        throw new WorkerCrashedError(`The runSync helper thread exited twice before it could run ${exportName}()`, {
+          task: { module: href, exportName },
+        });
+      }
+    }
   };
   const moduleProxy = <M>(url: string | URL): SyncModule<M> => {
     const href = checkUrl(url);
