@@ -1,6 +1,6 @@
 // The in-loop actor: a loop over a Channel mailbox running one behaviour's receive at a time, restarted under supervision.
 import type { Clock } from '../core/clock.js';
-import { CancelledError } from '../core/errors.js';
+import { cancellationError, CancelledError } from '../core/errors.js';
 import { ActorStoppedError, type ActorRef, type AskOptions } from './actor-ref.js';
 import { Ask } from './ask.js';
 import type { ActorContext, Behaviour } from './behaviour.js';
@@ -20,6 +20,9 @@ export interface ActorSettings {
 }
 
 const RESOLVED = Promise.resolve();
+
+/** Posted into an idle actor's (necessarily empty) mailbox to make its loop re-check its flags. */
+const WAKE: unique symbol = Symbol('wake');
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
@@ -41,7 +44,7 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
   readonly id: number;
   readonly #ref: ActorRef<Msg, Reply>;
   readonly #factory: () => Behaviour<Msg, Reply>;
-  readonly #mailbox: Channel<Msg | Ask<Msg, Reply>>;
+  readonly #mailbox: Channel<Msg | Ask<Msg, Reply> | typeof WAKE>;
   readonly #askTimeout: number;
   readonly #clock: Clock;
   readonly #supervisor: SupervisorEngine | undefined;
@@ -54,8 +57,9 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
   #restartRequested = false;
   // Why the actor ends early (its own failure unsupervised, or its supervisor's halt).
   #halt: { error: unknown } | undefined;
-  // Aborts the loop's idle wait on the mailbox so it notices a restart or halt at once.
-  #wake: AbortController | undefined;
+  // True while the loop waits on an empty mailbox: a restart then posts WAKE so the loop notices at once.
+  // (A sentinel, not an AbortSignal: creating an AbortController per idle wait cost more than the message.)
+  #idle = false;
   #ended: Promise<void>;
   #settle!: (halt: { error: unknown } | undefined) => void;
 
@@ -82,6 +86,7 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
 
   send(msg: Msg, options: WaitOptions | undefined): Promise<void> {
     if (this.#state !== 'running') return Promise.reject(this.#stoppedError());
+    if (options?.signal?.aborted) return Promise.reject(cancellationError(options.signal.reason));
     const r = this.#mailbox.trySend(msg);
     if (r.state === 'ok') return RESOLVED;
     if (r.state === 'closed') return Promise.reject(this.#stoppedError());
@@ -129,7 +134,7 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
     if (this.#state === 'ended' || this.#halt || this.#restartRequested) return;
     this.#restartRequested = true;
     this.#incarnation.abort(new CancelledError(`Actor ${this.name} is restarting`));
-    this.#wake?.abort();
+    if (this.#idle) this.#mailbox.trySend(WAKE);
   }
 
   halt(error: Error): void {
@@ -137,8 +142,8 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
     this.#halt = { error };
     this.#state = 'stopping';
     this.#mailbox.close();
+    // An idle loop's wait rejects with ChannelClosedError now that the mailbox is closed and empty.
     this.#incarnation.abort(new CancelledError(`Actor ${this.name} was stopped by its supervisor`, { cause: error }));
-    this.#wake?.abort();
   }
 
   async #run(): Promise<void> {
@@ -150,21 +155,22 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
           await this.#restart();
           continue;
         }
-        let item: Msg | Ask<Msg, Reply>;
+        let item: Msg | Ask<Msg, Reply> | typeof WAKE;
         const r = this.#mailbox.tryReceive();
         if (r.state === 'ok') item = r.value;
         else if (r.state === 'closed') break;
         else {
-          const wake = (this.#wake = new AbortController());
+          this.#idle = true;
           try {
-            item = await this.#mailbox.receive({ signal: wake.signal });
+            item = await this.#mailbox.receive();
           } catch (error) {
             if (error instanceof ChannelClosedError) break;
-            continue; // woken for a restart or halt: re-check the flags
+            throw error;
           } finally {
-            this.#wake = undefined;
+            this.#idle = false;
           }
         }
+        if (item === WAKE) continue; // a restart was requested while idle: re-check the flags
         const pending = this.#handle(item);
         if (pending) await pending;
       }

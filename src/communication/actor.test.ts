@@ -137,7 +137,7 @@ describe('actor', () => {
     assert.equal(clock.pendingTimers, 0);
   });
 
-  it('ActorRef.ask() rejects with CancelledError when its signal aborts', async () => {
+  it('ActorRef.ask() and send() reject with CancelledError when their signal aborts', async () => {
     const release = gate();
     const ref = actor(() => ({ receive: () => release.promise }));
     const controller = new AbortController();
@@ -145,6 +145,7 @@ describe('actor', () => {
     controller.abort();
     await assert.rejects(asked, CancelledError);
     await assert.rejects(ref.ask(undefined, { signal: AbortSignal.abort() }), CancelledError);
+    await assert.rejects(ref.send(undefined, { signal: AbortSignal.abort() }), CancelledError);
     release.open();
     await ref.stop();
   });

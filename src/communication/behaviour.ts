@@ -7,13 +7,24 @@ import type { ActorRef } from './actor-ref.js';
  * Do not `await ctx.self.stop()` or `ctx.self.ask()` inside `receive`: the actor handles one message at
  * a time, so it would wait on itself (`stop()` never resolves; the ask times out). `void ctx.self.stop()`
  * is fine: the actor ends once the mailbox has drained.
+ *
+ * @example
+ * const fetcher = actor(() => ({
+ *   async receive(url: string, ctx: ActorContext<string, number>) {
+ *     const response = await fetch(url, { signal: ctx.signal }); // cancelled if the actor stops or restarts
+ *     return response.status;
+ *   },
+ * }));
  */
 export interface ActorContext<Msg, Reply> {
   /** The actor's own reference, to hand to others so they can reply or subscribe it. */
   readonly self: ActorRef<Msg, Reply>;
   /**
-   * Aborted when this incarnation ends: the actor stopped, was halted by its supervisor, or is being
-   * restarted. Pass it to work the behaviour starts so that work does not outlive it.
+   * Aborted when this incarnation ends: after a graceful stop has drained the mailbox, at once when the
+   * supervisor halts or restarts the actor (a message in progress then finishes under an aborted
+   * signal). Pass it to work the behaviour starts so that work does not outlive it: an actor cannot be
+   * preempted, so a `receive` that ignores it and never settles keeps `stop()` and `join()` waiting
+   * (its ask still times out).
    */
   readonly signal: AbortSignal;
   readonly name: string;

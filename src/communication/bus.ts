@@ -26,7 +26,12 @@ export type TopicMatches<P extends string, T extends string> = P extends '>'
         ? true
         : false;
 
-/** The message type a subscription to `P` receives on a bus typed by `Topics`: the union over matching topics. */
+/**
+ * The message type a subscription to `P` receives on a bus typed by `Topics`: the union over matching topics.
+ *
+ * @example
+ * type T = MessageFor<{ 'a.x': number; 'a.y': string; 'b.x': boolean }, 'a.*'>; // number | string
+ */
 export type MessageFor<Topics extends TopicMap, P extends string> = string extends keyof Topics
   ? Topics[string]
   : { [K in keyof Topics & string]: TopicMatches<P, K> extends true ? Topics[K] : never }[keyof Topics & string];
@@ -113,7 +118,8 @@ export class Bus<Topics extends TopicMap = TopicMap> {
 
   /**
    * Publishes without waiting, all or nothing: `'full'` (and no subscriber gets the message) if any
-   * matching `'block'` subscriber is full; `'closed'` after `close()`.
+   * matching `'block'` subscriber is full; `'closed'` after `close()`. Throws TypeError/RangeError for
+   * an invalid topic.
    */
   tryPublish<K extends keyof Topics & string>(topic: K, message: Topics[K]): { state: 'ok' } | { state: 'full' } | { state: 'closed' } {
     const matched = this.#match(topic);

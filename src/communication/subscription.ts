@@ -10,6 +10,9 @@ import { checkWaitOptions, type WaitOptions } from './wait-options.js';
  * - `'drop-oldest'`: the oldest buffered message is discarded to make room (a sliding window);
  * - `'drop-newest'`: the arriving message is discarded.
  * Dropped messages are counted in `Subscription.dropped`.
+ *
+ * @example
+ * const latest = bus.subscribe('prices.>', { buffer: 1, overflow: 'drop-oldest' }); // always the newest price
  */
 export type OverflowPolicy = 'block' | 'drop-oldest' | 'drop-newest';
 
@@ -137,9 +140,8 @@ export class SubscriptionEngine<T> {
   /** Delivers, buffers or drops `value` per the policy; false means the publisher must `wait()`. */
   offer(value: T): boolean {
     if (this.#state !== 'open') return true;
-    const taker = this.#takers.shift();
-    if (taker) {
-      taker.resolve(value);
+    if (this.#takers.length !== 0) {
+      this.#takers.shift()!.resolve(value);
       return true;
     }
     if (this.#buffer.length < this.capacity && this.#puts.length === 0) {

@@ -136,6 +136,26 @@ describe('supervisor', () => {
     assert.equal(clock.pendingTimers, 0);
   });
 
+  it('supervisor giving up aborts a busy sibling\'s signal, so its in-flight ask settles and join() does not hang', async () => {
+    const clock = new FakeClock();
+    const sup = supervisor({ maxRestarts: 0, within: 1000, clock });
+    const busy = actor(
+      () => ({
+        receive: (_: string, ctx: { signal: AbortSignal }) =>
+          new Promise<string>((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error))),
+      }),
+      { supervisor: sup, clock },
+    );
+    const inFlight = busy.ask('wait');
+    const queued = busy.ask('queued');
+    await tick();
+    await assert.rejects(actor(() => new Tally(), { supervisor: sup }).ask('boom'));
+    await assert.rejects(inFlight, { name: 'CancelledError', message: /was stopped by its supervisor/ });
+    await assert.rejects(queued, ActorStoppedError);
+    await assert.rejects(sup.join(), SupervisorGaveUpError);
+    assert.equal(clock.pendingTimers, 0);
+  });
+
   it('supervisor forgets restarts older than the window', async () => {
     const clock = new FakeClock();
     const sup = supervisor({ maxRestarts: 1, within: 100, clock });

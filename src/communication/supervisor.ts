@@ -195,7 +195,13 @@ export function supervisorEngine(supervisor: Supervisor): SupervisorEngine {
 
 /**
  * Watches actors started with `{ supervisor }` and restarts the ones whose `receive` throws; see
- * `supervisor()`.
+ * `supervisor()`. A supervisor created with `parent` is itself a child of that parent.
+ *
+ * @example
+ * const root = supervisor({ strategy: 'one-for-all', maxRestarts: 1, within: 60_000 });
+ * const workers = supervisor({ maxRestarts: 5, within: 1000, parent: root });
+ * actor(() => new Worker(), { supervisor: workers });
+ * root.join().catch((error) => console.error('gave up', error)); // SupervisorGaveUpError
  */
 export class Supervisor {
   readonly #engine: SupervisorEngine;
