@@ -97,6 +97,11 @@ describe('SharedMutex', () => {
     assert.throws(() => SharedMutex.from(new SharedArrayBuffer(16), 12), { name: 'RangeError', message: /^byteOffset must leave 8 bytes/ });
   });
 
+  it('SharedMutex.from() explains that a posted SharedMutex arrives without its buffer', () => {
+    const cloned = structuredClone(new SharedMutex()) as unknown as SharedArrayBuffer;
+    assert.throws(() => SharedMutex.from(cloned), { name: 'TypeError', message: /send mutex\.buffer to the other thread, not the mutex/ });
+  });
+
   it('SharedMutex.unlock() throws when the lock is free', () => {
     assert.throws(() => new SharedMutex().unlock(), { message: 'SharedMutex is not locked' });
   });

@@ -95,7 +95,9 @@ export class SharedMutex {
    */
   static from(buffer: SharedArrayBuffer, byteOffset = 0): SharedMutex {
     if (!(buffer instanceof SharedArrayBuffer)) {
-      throw new TypeError(`buffer must be a SharedArrayBuffer, got ${describe(buffer)}`);
+      // The usual mistake: posting the SharedMutex itself, which arrives as a plain object.
+      const hint = buffer !== null && typeof buffer === 'object' ? ' (send mutex.buffer to the other thread, not the mutex)' : '';
+      throw new TypeError(`buffer must be a SharedArrayBuffer, got ${describe(buffer)}${hint}`);
     }
     if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0) {
       throw new RangeError(`byteOffset must be a non-negative multiple of 4, got ${String(byteOffset)}`);
@@ -232,9 +234,9 @@ export class SharedMutex {
   unlock(): void {
     const owner = Atomics.load(this.#cells, OWNER);
     if (owner !== ME) {
-      throw new Error(
-        owner === NOBODY ? 'SharedMutex is not locked' : 'SharedMutex is held by another thread; only its holder may unlock it',
-      );
+      // OWNER is written just after STATE, so a lock being taken elsewhere can show NOBODY for an instant.
+      const free = owner === NOBODY && Atomics.load(this.#cells, STATE) === FREE;
+      throw new Error(free ? 'SharedMutex is not locked' : 'SharedMutex is held by another thread; only its holder may unlock it');
     }
     Atomics.store(this.#cells, OWNER, NOBODY);
     // LOCKED -> FREE needs no wake-up; CONTENDED -> FREE wakes one sleeper, who re-marks it CONTENDED.
