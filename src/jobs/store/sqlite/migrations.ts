@@ -54,9 +54,9 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX tasks_running_type ON tasks (type) WHERE status = 'running';
       -- purge-finished.
       CREATE INDEX tasks_finished ON tasks (finished_at, id) WHERE finished_at IS NOT NULL;
-      -- list-tasks filtered by status or type, keyset on id.
+      -- list-tasks filtered by one status, keyset on id. Type filters scan: retention bounds the table,
+      -- and every index costs each write.
       CREATE INDEX tasks_status_id ON tasks (status, id);
-      CREATE INDEX tasks_type_id ON tasks (type, id);
 
       CREATE TABLE task_events (
         seq     INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -74,20 +74,11 @@ export const queries = {
   'get-task': /* sql */ `SELECT * FROM tasks WHERE id = @id`,
 
   /** @statuses is a JSON array of stored statuses; @delayed 1/0/NULL narrows queued rows by run_at. */
-  'list-tasks/desc': /* sql */ `
-    SELECT * FROM tasks
-    WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
-      AND (@delayed IS NULL OR status <> 'queued' OR (run_at > @now) = @delayed)
-      AND (@type IS NULL OR type = @type)
-      AND (@after IS NULL OR id < @after)
-    ORDER BY id DESC LIMIT @limit`,
-  'list-tasks/asc': /* sql */ `
-    SELECT * FROM tasks
-    WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
-      AND (@delayed IS NULL OR status <> 'queued' OR (run_at > @now) = @delayed)
-      AND (@type IS NULL OR type = @type)
-      AND (@after IS NULL OR id > @after)
-    ORDER BY id ASC LIMIT @limit`,
+  'list-tasks/desc': listTasks('DESC', false),
+  'list-tasks/asc': listTasks('ASC', false),
+  /** One stored status: walks the (status, id) index instead of filtering the whole table. */
+  'list-tasks/desc-by-status': listTasks('DESC', true),
+  'list-tasks/asc-by-status': listTasks('ASC', true),
 
   'events-since': /* sql */ `
     SELECT * FROM task_events WHERE seq > @after AND (@taskId IS NULL OR task_id = @taskId)
@@ -117,3 +108,13 @@ export const queries = {
     SELECT type, CASE WHEN status = 'queued' AND run_at > @now THEN 'delayed' ELSE status END AS status, count(*) AS count
     FROM tasks GROUP BY 1, 2 ORDER BY 1, 2`,
 } as const;
+
+function listTasks(order: 'ASC' | 'DESC', byStatus: boolean): string {
+  return /* sql */ `
+    SELECT * FROM tasks
+    WHERE ${byStatus ? 'status = @status' : '(@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))'}
+      AND (@delayed IS NULL OR status <> 'queued' OR (run_at > @now) = @delayed)
+      AND (@type IS NULL OR type = @type)
+      AND (@after IS NULL OR id ${order === 'DESC' ? '<' : '>'} @after)
+    ORDER BY id ${order} LIMIT @limit`;
+}

@@ -257,17 +257,20 @@ export class SqliteTaskEngine {
 
   listTasks(args: ListTasksArgs): TaskPage {
     const now = this.#now();
-    let statuses: string | null = null;
+    let stored: string[] | null = null;
     let delayed: number | null = null;
     if (args.statuses) {
       const wanted = new Set(args.statuses);
-      const stored = new Set<string>([...wanted].map((s) => (s === 'delayed' ? 'queued' : s)));
+      stored = [...new Set([...wanted].map((s) => (s === 'delayed' ? 'queued' : s)))];
       // Queued and delayed share a stored status; narrow by run_at when only one of them was asked for.
       if (wanted.has('queued') !== wanted.has('delayed')) delayed = wanted.has('delayed') ? 1 : 0;
-      statuses = JSON.stringify([...stored]);
     }
-    const statement = args.order === 'asc' ? this.#q['list-tasks/asc'] : this.#q['list-tasks/desc'];
-    const rows = statement.all({ statuses, delayed, now, type: args.type, after: args.afterId, limit: args.limit + 1 }) as TaskRow[];
+    const params = { delayed, now, type: args.type, after: args.afterId, limit: args.limit + 1 };
+    const rows = (
+      stored?.length === 1
+        ? this.#q[args.order === 'asc' ? 'list-tasks/asc-by-status' : 'list-tasks/desc-by-status'].all({ ...params, status: stored[0] })
+        : this.#q[args.order === 'asc' ? 'list-tasks/asc' : 'list-tasks/desc'].all({ ...params, statuses: stored && JSON.stringify(stored) })
+    ) as TaskRow[];
     const more = rows.length > args.limit;
     const page = more ? rows.slice(0, args.limit) : rows;
     return { tasks: page.map((row) => this.#toTask(row, now)), nextCursor: more ? encodeCursor(page[page.length - 1]!.id) : null };
