@@ -44,9 +44,14 @@ export async function map<T, R>(
         let wake: (() => void) | undefined;
         let abandonPull: (() => void) | undefined;
         const stop = s.signal;
+        // Set the moment a call fails, before its task reports to the scope, so no further item is pulled.
+        let failed = false;
         const run = async (item: T, i: number) => {
           try {
             results[i] = await fn(item, i, stop);
+          } catch (error) {
+            failed = true;
+            throw error;
           } finally {
             inFlight--;
             wake?.();
@@ -60,9 +65,9 @@ export async function map<T, R>(
         stop.addEventListener('abort', onAbort);
         try {
           for (;;) {
-            while (inFlight >= concurrency && !stop.aborted) await new Promise<void>((resolve) => (wake = resolve));
+            while (inFlight >= concurrency && !stop.aborted && !failed) await new Promise<void>((resolve) => (wake = resolve));
             wake = undefined;
-            if (stop.aborted) return;
+            if (stop.aborted || failed) return;
             let next = iterator.next();
             if (isPromiseLike(next)) {
               // An async source may never answer; a cancelled scope must not wait for it.
@@ -73,7 +78,7 @@ export async function map<T, R>(
                 pull.then(resolve, reject);
               });
               abandonPull = undefined;
-              if (stop.aborted) return;
+              if (stop.aborted || failed) return;
               pending = undefined;
             }
             const result = next as IteratorResult<T>;
