@@ -206,9 +206,9 @@ export function supervisorEngine(supervisor: Supervisor): SupervisorEngine {
 export class Supervisor {
   readonly #engine: SupervisorEngine;
 
-  /** @internal Use `supervisor()`. */
-  constructor(options: SupervisorOptions) {
-    this.#engine = new SupervisorEngine(options);
+  /** Same as `supervisor(options)`. */
+  constructor(options: SupervisorOptions = {}) {
+    this.#engine = new SupervisorEngine(checkSupervisorOptions(options));
     engines.set(this, this.#engine);
   }
 
@@ -253,10 +253,16 @@ export class Supervisor {
  * await sup.stop();
  */
 export function supervisor(options: SupervisorOptions = {}): Supervisor {
+  return new Supervisor(options);
+}
+
+/** Throws TypeError/RangeError naming the offending option. */
+function checkSupervisorOptions(options: unknown): SupervisorOptions {
+  if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
-  const { strategy, maxRestarts, within, parent, clock, name } = options;
+  const { strategy, maxRestarts, within, parent, clock, name } = options as SupervisorOptions;
   if (strategy !== undefined && !STRATEGIES.includes(strategy)) {
     throw new RangeError(`options.strategy must be 'one-for-one' or 'one-for-all', got ${String(strategy)}`);
   }
@@ -274,5 +280,5 @@ export function supervisor(options: SupervisorOptions = {}): Supervisor {
     throw new TypeError('options.clock must be a Clock with now() and setTimer()');
   }
   if (name !== undefined && typeof name !== 'string') throw new TypeError(`options.name must be a string, got ${typeof name}`);
-  return new Supervisor(options);
+  return options as SupervisorOptions;
 }
