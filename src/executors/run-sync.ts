@@ -126,12 +126,14 @@ class Helper {
   }
 }
 
-// Under tsx (tests, `node --import tsx`) this module is src/…/run-sync.ts and the entry is a .ts
-// file that a fresh worker cannot load on Node 20 without tsx: boot it through a tiny loader.
-const ENTRY: URL = import.meta.url.endsWith('.ts') ? tsEntry(new URL('./run-sync-entry.ts', import.meta.url)) : new URL('./run-sync-entry.js', import.meta.url);
+// From dist the entry is plain JavaScript. From src (tests, under tsx) it is TypeScript whose
+// imports say `.js`, which only tsx maps back to `.ts` (native type stripping does not), and a
+// fresh thread does not inherit tsx's hooks on Node 20: so boot it through a line that registers tsx.
+const ENTRY: URL = import.meta.url.endsWith('.ts')
+  ? tsxBootstrap(new URL('./run-sync-entry.ts', import.meta.url))
+  : new URL('./run-sync-entry.js', import.meta.url);
 
-function tsEntry(entry: URL): URL {
-  if ((process.features as { typescript?: unknown }).typescript) return entry;
+function tsxBootstrap(entry: URL): URL {
   const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const source = `const { register } = await import(${api}); register(); globalThis[Symbol.for('braid.tsxRegistered')] = true; await import(${JSON.stringify(entry.href)});`;
   return new URL(`data:text/javascript,${encodeURIComponent(source)}`);
