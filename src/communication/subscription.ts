@@ -17,6 +17,7 @@ import { checkWaitOptions, type WaitOptions } from './wait-options.js';
 export type OverflowPolicy = 'block' | 'drop-oldest' | 'drop-newest';
 
 const POLICIES: readonly OverflowPolicy[] = ['block', 'drop-oldest', 'drop-newest'];
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /** Default buffer bound: one slow reader holds at most this many messages before its policy applies. */
 export const DEFAULT_SUBSCRIPTION_BUFFER = 1024;
@@ -211,6 +212,15 @@ export class SubscriptionEngine<T> {
     });
   }
 
+  /** The async iterator's `next()`: one promise per message (no `.then` wrapper), and the end instead of an error. */
+  next(): Promise<IteratorResult<T, undefined>> {
+    if (this.#buffer.length > 0) return Promise.resolve({ done: false, value: this.#take() });
+    if (this.#state === 'closed') return Promise.resolve(DONE);
+    return new Promise((resolve) => {
+      this.#takers.push({ resolve: (value) => resolve({ done: false, value }), reject: () => resolve(DONE) });
+    });
+  }
+
   /** Ends the subscription now: buffered messages are discarded, blocked publishers released, readers ended. */
   unsubscribe(): void {
     if (this.#state === 'closed') return;
@@ -256,8 +266,6 @@ export class SubscriptionEngine<T> {
 function settle(publish: PendingPublish): void {
   if (--publish.outstanding === 0) publish.done();
 }
-
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /**
  * Messages published to topics matching `pattern`, in publish order, through a bounded buffer.
@@ -336,18 +344,7 @@ export class Subscription<T> implements AsyncIterable<T> {
   [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
     const engine = this.#engine;
     return {
-      next: () => {
-        const r = engine.tryReceive();
-        if (r.state === 'ok') return Promise.resolve({ done: false, value: r.value });
-        if (r.state === 'closed') return Promise.resolve(DONE);
-        return engine.receive(undefined).then(
-          (value) => ({ done: false, value }),
-          (error: unknown) => {
-            if (error instanceof SubscriptionClosedError) return DONE;
-            throw error;
-          },
-        );
-      },
+      next: () => engine.next(),
       return: () => {
         engine.unsubscribe();
         return Promise.resolve(DONE);
