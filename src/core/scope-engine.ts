@@ -47,7 +47,12 @@ export class ScopeEngine implements TaskOwner {
     if (this.#cancelReason) return new Task(this, fn, this.#cancelReason);
     this.#running++;
     const task = new Task(this, fn);
-    if (task.hasOwnSignal && task.status === 'running') (this.#ownSignals ??= new Set()).add(task as Task<unknown>);
+    if (task.hasOwnSignal && task.status === 'running') {
+      // The scope may have been cancelled while `fn` ran synchronously (it or a sibling failed or
+      // called cancel()), before this task could be reached through #ownSignals.
+      if (this.#cancelReason) task.cancelFromOwner(this.#cancelReason);
+      else (this.#ownSignals ??= new Set()).add(task as Task<unknown>);
+    }
     return task;
   }
 

@@ -231,6 +231,20 @@ describe('scope', () => {
     assert.equal(ran, false);
   });
 
+  it('Scope.cancel() called synchronously inside a child still reaches that child signal', async () => {
+    let seen: unknown;
+    await scope((s) => {
+      s.spawn(async (signal) => {
+        s.cancel();
+        await sleep(Infinity, { signal }).catch((e: unknown) => {
+          seen = e;
+          throw e;
+        });
+      });
+    });
+    assert.ok(seen instanceof CancelledError);
+  });
+
   it('Scope.spawn() throws once the scope has closed', async () => {
     let escaped!: Parameters<Parameters<typeof scope>[0]>[0];
     await scope((s) => {
