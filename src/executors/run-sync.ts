@@ -26,10 +26,11 @@ export interface RunSync {
   /**
    * Runs export `exportName` of module `url` with `args` on a helper thread and blocks the calling
    * thread until it settles: returns its (awaited) result or throws its error. Type it with the
-   * function's type: `runSync<typeof import('./config.js').load>(url, 'load', 'prod')`.
+   * function's type: `runSync<typeof Config.load>(url, 'load', 'prod')`, where `Config` is the
+   * module's namespace imported with `import type * as Config`.
    */
   <F extends AnyFunction = AnyFunction>(url: string | URL, exportName: string, ...args: Parameters<F>): Awaited<ReturnType<F>>;
-  /** A proxy whose properties call the module's exports through `runSync`: `runSync.module<typeof import('./config.js')>(url).load('prod')`. */
+  /** A proxy whose properties call the module's exports through `runSync`: `runSync.module<typeof Config>(url).load('prod')`. */
   module<M>(url: string | URL): SyncModule<M>;
   /** A `runSync` with other options (the helper thread is shared). */
   withOptions(options: RunSyncOptions): RunSync;
@@ -215,9 +216,10 @@ function make(timeout: number): RunSync {
  *
  * @example
  * // config.ts: export async function load(env: string) { return (await fetch(`…/${env}`)).json(); }
- * const config = runSync<typeof import('./config.js').load>(new URL('./config.js', import.meta.url), 'load', 'prod');
+ * // here: import type * as Config from <that module>;
+ * const url = new URL('./config.ts', import.meta.url);
+ * const config = runSync<typeof Config.load>(url, 'load', 'prod');
  * const quick = runSync.withOptions({ timeout: 2_000 });
- * const { load } = quick.module<typeof import('./config.js')>(new URL('./config.js', import.meta.url));
- * load('dev');
+ * quick.module<typeof Config>(url).load('dev');
  */
 export const runSync: RunSync = make(DEFAULT_TIMEOUT);
