@@ -19,6 +19,8 @@ import { Task, type CancelReason, type TaskOwner } from './task.js';
  */
 export class ScopeEngine implements TaskOwner {
   #controller = new AbortController();
+  /** Read once and kept: every lean child is called with it, so spawn should not pay a getter chain. */
+  #signal: AbortSignal | undefined;
   #cancelReason: CancelReason | undefined;
   /** The cancellation came from the caller's signal or timeout, not from inside the scope. */
   #external = false;
@@ -30,7 +32,7 @@ export class ScopeEngine implements TaskOwner {
   #idle: (() => void) | undefined;
 
   get signal(): AbortSignal {
-    return this.#controller.signal;
+    return (this.#signal ??= this.#controller.signal);
   }
 
   get cancelReason(): CancelReason | undefined {
