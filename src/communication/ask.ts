@@ -16,7 +16,7 @@ export class Ask<Msg, Reply> {
   #state: 'queued' | 'running' | 'done' = 'queued';
   #timer: Timer;
   #signal: AbortSignal | undefined;
-  #onAbort = () => this.fail(cancellationError(this.#signal?.reason));
+  #onAbort: (() => void) | undefined;
   #withdraw: AbortController | undefined;
 
   constructor(msg: Msg, timeout: number, clock: Clock, signal: AbortSignal | undefined) {
@@ -30,6 +30,8 @@ export class Ask<Msg, Reply> {
       this.fail(cancellationError(signal.reason));
     } else if (signal) {
       this.#signal = signal;
+      // Made only when there is a signal: most asks have none, and a closure per ask is measurable.
+      this.#onAbort = () => this.fail(cancellationError(signal.reason));
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
   }
@@ -64,7 +66,7 @@ export class Ask<Msg, Reply> {
     if (this.#state === 'done') return false;
     this.#state = 'done';
     this.#timer.cancel();
-    this.#signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#withdraw?.abort();
     return true;
   }

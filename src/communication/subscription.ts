@@ -216,9 +216,7 @@ export class SubscriptionEngine<T> {
   next(): Promise<IteratorResult<T, undefined>> {
     if (this.#buffer.length > 0) return Promise.resolve({ done: false, value: this.#take() });
     if (this.#state === 'closed') return Promise.resolve(DONE);
-    return new Promise((resolve) => {
-      this.#takers.push({ resolve: (value) => resolve({ done: false, value }), reject: () => resolve(DONE) });
-    });
+    return new Promise((resolve) => this.#takers.push(new IterationTaker(resolve)));
   }
 
   /** Ends the subscription now: buffered messages are discarded, blocked publishers released, readers ended. */
@@ -260,6 +258,20 @@ export class SubscriptionEngine<T> {
     this.#takers = [];
     for (const taker of takers) taker.reject(new SubscriptionClosedError());
     this.#onClose(this);
+  }
+}
+
+/** A waiting `for await`: gets the next message, or the end. A class, not a closure pair, on this hot path. */
+class IterationTaker<T> implements Taker<T> {
+  readonly #settle: (result: IteratorResult<T, undefined>) => void;
+  constructor(settle: (result: IteratorResult<T, undefined>) => void) {
+    this.#settle = settle;
+  }
+  resolve(value: T): void {
+    this.#settle({ done: false, value });
+  }
+  reject(): void {
+    this.#settle(DONE);
   }
 }
 
