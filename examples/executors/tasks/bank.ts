@@ -12,13 +12,15 @@ export function churn(shared: SharedArrayBuffer, amount: number, times: number, 
   // Wait until both tasks are here, so they really run at the same time: otherwise one thread may
   // finish before the other starts and the race would hide.
   Atomics.add(cells, 1, 1);
-  while (Atomics.load(cells, 1) < 2) Atomics.wait(cells, 1, 1, 5);
+  Atomics.notify(cells, 1);
+  while (Atomics.load(cells, 1) < 2) Atomics.wait(cells, 1, 1);
 
   for (let i = 0; i < times; i++) {
     if (locked) mutex.lockSync();
-    // A read, then a write: if the other thread writes in between, one of the two updates is lost.
-    const balance = cells[0]!;
-    cells[0] = balance + amount;
+    // A read, then a write. Each is atomic on its own, the pair is not: if the other thread writes
+    // in between, one of the two updates is lost. The lock makes the pair one step.
+    const balance = Atomics.load(cells, 0);
+    Atomics.store(cells, 0, balance + amount);
     if (locked) mutex.unlock();
   }
 }
