@@ -1,7 +1,7 @@
 // How fast are Braid's thread and process pools next to piscina, tinypool, workerpool and bare postMessage/fork, on this machine?
 // Braid is measured as built (`npm run build` first); every contender runs the same plain-JS task module, bench/fixtures/tasks.mjs.
 import { readFileSync, readdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { braid } from './executors-braid.js';
 import { echoChild, echoWorker, piscina, tinypool, workerpoolPool, type Contender, type Pool } from './executors-contenders.js';
 import { fmt, median, quantile, report, table } from './report.js';
@@ -12,6 +12,9 @@ const IN_FLIGHT = 256;
 const PROCESS_TASKS = 20_000;
 const LATENCY_SAMPLES = 3_000;
 const COUNTDOWN = 50_000_000;
+
+/** The 1-minute load average: on a shared 2-core machine, anything near 2 or above skews every figure. */
+const load = () => `load average ${loadavg()[0]!.toFixed(2)} when the section ended`;
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
@@ -89,7 +92,7 @@ async function latency(): Promise<void> {
         ['ratio Braid / bare', `${fmt(b50 / e50, 2)}×`, `${fmt(b99 / e99, 2)}×`],
       ],
     ),
-    [`${LATENCY_SAMPLES} sequential calls per round, median of ${ROUNDS} rounds' p50/p99`, 'target: p50 ≤ 1.1× the bare echo'],
+    [`${LATENCY_SAMPLES} sequential calls per round, median of ${ROUNDS} rounds' p50/p99`, 'target: p50 ≤ 1.1× the bare echo', load()],
   );
 }
 
@@ -123,7 +126,7 @@ async function countdownSpeedup(): Promise<void> {
         ['two halves on 2 Braid processes', fmt(median(twoProcesses)), `${fmt(base / median(twoProcesses), 2)}×`],
       ],
     ),
-    [`${availableParallelism()} cores; target ≥ 1.85× (Python threads: 1.1×)`],
+    [`${availableParallelism()} cores; target ≥ 1.85× (Python threads: 1.1×)`, load()],
   );
 }
 
@@ -203,6 +206,7 @@ async function startupAndMemory(): Promise<void> {
   report('executors: worker start-up and idle memory', table(['what', 'start ms (median)', 'MB per worker'], rows), [
     `start-up: median of ${ROUNDS}; memory: ${WORKERS} workers after one task each, RSS after gc`,
     'Braid (built dist) and the bare baselines run plain JavaScript workers: no tsx in any worker or child',
+    load(),
   ]);
 }
 
@@ -227,6 +231,7 @@ if (want('threads')) {
   report('executors: trivial task throughput on threads', throughputTable(results, braid.thread.name), [
     `${fmt(TRIVIAL_TASKS)} tasks \`(a, b) => a + b\` per round, median of ${ROUNDS} rounds, contenders interleaved`,
     `Braid / piscina's best: ${fmt(braidValue / piscinaBest, 2)}× (target ≥ 2×)`,
+    load(),
   ]);
 }
 if (want('latency')) await latency();
@@ -236,6 +241,7 @@ if (want('processes')) {
   report('executors: trivial task throughput on processes', throughputTable(results, braid.process.name), [
     `${fmt(PROCESS_TASKS)} tasks per round, median of ${ROUNDS} rounds`,
     `Braid / workerpool: ${fmt(ratio, 2)}× (target ≥ 2×)`,
+    load(),
   ]);
 }
 if (want('countdown')) await countdownSpeedup();
