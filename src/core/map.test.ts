@@ -126,6 +126,39 @@ describe('map', () => {
     assert.equal(returned, true);
   });
 
+  it('map() rejects with the error a source throws, after the calls in flight settle', async () => {
+    const broken = new Error('source broke');
+    let settled = 0;
+    function* source() {
+      yield 1;
+      yield 2;
+      throw broken;
+    }
+    const error = await map(
+      source(),
+      async () => {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        settled++;
+      },
+      { concurrency: 5 },
+    ).catch((e: unknown) => e);
+    assert.equal(error, broken);
+    assert.equal(settled, 2, 'the map waited for the calls already started');
+  });
+
+  it('map() rejects with a synchronous throw from fn', async () => {
+    const boom = new Error('sync');
+    const error = await map(
+      [1, 2, 3],
+      (n) => {
+        if (n === 2) throw boom;
+        return n;
+      },
+      { concurrency: 1 },
+    ).catch((e: unknown) => e);
+    assert.equal(error, boom);
+  });
+
   it('map() resolves with [] for an empty source', async () => {
     assert.deepEqual(await map([], () => 1, { concurrency: 1 }), []);
   });

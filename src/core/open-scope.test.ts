@@ -87,6 +87,17 @@ describe('openScope', () => {
     await assert.rejects(s[Symbol.asyncDispose](), CancelledError);
   });
 
+  it('OpenScope.close() rejects once with the failure and a later dispose does not throw it again', async () => {
+    const boom = new Error('child');
+    const s = openScope();
+    s.spawn(() => {
+      throw boom;
+    });
+    await assert.rejects(s.close(), (e) => e === boom);
+    await s[Symbol.asyncDispose]();
+    await assert.rejects(s.close(), (e) => e === boom, 'close() keeps answering with the same outcome');
+  });
+
   it('openScope() rejects bad options with errors naming them', () => {
     assert.throws(() => openScope({ timeout: Number.NaN }), { name: 'RangeError', message: /timeout/ });
   });
