@@ -115,6 +115,9 @@ describe('runSync', () => {
     const tasks = runSync.module<Tasks>(TS);
     assert.equal(tasks.add(40, 2), 42);
     assert.equal(runSync.module<{ greet(name: string): Promise<string> }>(JS).greet('you'), 'hello you');
+    // Not a thenable, so `await`ing or returning the proxy from an async function is safe.
+    assert.equal((tasks as unknown as { then?: unknown }).then, undefined);
+    assert.equal(runSync.withOptions({ timeout: Infinity }).module<Tasks>(TS).add(1, 2), 3);
   });
 
   it('runSync() lets a program end without waiting for its helper thread', () => {
