@@ -3,7 +3,7 @@ import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { FakeClock } from './clock.js';
 import { CancelledError, TimeoutError } from './errors.js';
-import { scope } from './scope.js';
+import { scope, type Scope } from './scope.js';
 import { sleep } from './sleep.js';
 import { suppressedErrors } from './suppressed.js';
 import type { Task } from './task.js';
@@ -246,7 +246,7 @@ describe('scope', () => {
   });
 
   it('Scope.spawn() throws once the scope has closed', async () => {
-    let escaped!: Parameters<Parameters<typeof scope>[0]>[0];
+    let escaped!: Scope;
     await scope((s) => {
       escaped = s;
     });
