@@ -1,6 +1,6 @@
 // Question: what does a child task cost in a scope — memory and spawn time — against a bare async function?
 // 1,000,000 children, each waiting on one shared promise resolved after all are spawned.
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { scope } from '../src/core/scope.js';
 import { fmt, median, report, table } from './report.ts';
 
@@ -102,7 +102,7 @@ report(
   [
     `Medians of ${RUNS} runs, interleaved; heap is heapUsed after two forced GCs, measured while all are suspended. Every variant runs the same inline \`async () => { await shared; }\`. The signal variant runs ${fmt(N_SIGNAL)} children; its times are scaled to ${fmt(N)}.`,
     `Target (issue): ≤ 1.5× bare memory and < 1,500 ms spawn for 1e6 — lean children: ${fmt(median(lean.map((s) => s.bytesPerTask)) / bareBytes, 2)}× and ${fmt(median(lean.map((s) => s.spawnMs)))} ms.`,
-    `Load average during the run: ${loadavg().map((l) => fmt(l, 1)).join(' / ')} on ${fmt(2)} cores — absolute times inflate with load (the field notes' quiet-machine floor is 0.67 s per million bare calls); the ratios are the comparable figure.`,
+    `Load average during the run: ${loadavg().map((l) => fmt(l, 1)).join(' / ')} on ${availableParallelism()} cores — absolute times inflate with load (the field notes' quiet-machine floor is 0.67 s per million bare calls); the ratios are the comparable figure.`,
     'A child that declares a signal parameter gets its own AbortController; on Node 20 an AbortSignal alone is ~730 B and ~6 µs, which is why children without one share the scope signal.',
   ],
 );
