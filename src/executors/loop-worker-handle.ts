@@ -14,6 +14,7 @@ import { WorkerRuntime } from './worker-runtime.js';
 export class LoopWorkerHandle implements WorkerHandle {
   readonly id = 0;
   readonly inProcess = true;
+  readonly acceptsEarly = true;
   readonly #runtime: WorkerRuntime;
   #inbox: Batch[] = [];
   readonly #drain = () => {

@@ -79,8 +79,8 @@ class Task {
 //      │                 └────────── idleTimeout ───────────────────────────▲
 //      └──────────────── exit (crash, kill) at any point ─────────────────────────────────▲
 //
-// STARTING workers already take tasks (a thread queues them; a process handle buffers them until
-// READY). A RETIRING worker takes nothing new and finishes what it holds; its replacement is
+// STARTING threads already take tasks (their port queues them); a STARTING child process takes
+// nothing until READY. A RETIRING worker takes nothing new and finishes what it holds; its replacement is
 // started when it retires, before it leaves.
 const STARTING = 0;
 const LIVE = 1;
@@ -99,6 +99,8 @@ class PoolWorker {
   busySince = -1;
   idleTimer: Timer | undefined = undefined;
   killReason: string | undefined = undefined;
+  /** Tasks cancelled by their caller that this worker has not yet reported settled. */
+  abandoned = 0;
   exited!: Promise<void>;
   onExited!: () => void;
 }
@@ -149,6 +151,15 @@ export class Pool {
     if (this.#closed !== undefined) return Promise.reject(new RuntimeClosedError());
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(cancellationError(signal.reason));
+    if (this.#o.placement === 'process') {
+      // A child process gets a copy of a SharedArrayBuffer view, silently unshared: refuse it.
+      for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        if (ArrayBuffer.isView(arg) && arg.buffer instanceof SharedArrayBuffer) {
+          return Promise.reject(new TypeError(`args[${i}] is a view of a SharedArrayBuffer and cannot be sent to a process`));
+        }
+      }
+    }
     const full = this.#queued >= this.#o.maxQueue;
     if (full && options.onQueueFull === 'reject') return Promise.reject(new QueueFullError(this.#o.maxQueue));
     const flags = (options.onProgress === undefined ? 0 : FLAG_PROGRESS) | (options.isolate === true ? FLAG_ISOLATE : 0);
@@ -273,13 +284,20 @@ export class Pool {
     for (const w of this.#workers) {
       if (w.state !== LIVE && w.state !== STARTING) continue;
       live++;
+      if (w.state === STARTING && !w.handle.acceptsEarly) continue;
+      // A worker holding a task that was told to stop may be killed when the grace period ends;
+      // giving it new work would make that work collateral damage.
+      if (w.abandoned > 0) continue;
       const n = w.tasks.size;
       if (n >= cap) continue;
       if (n === 0) return w;
       if (best === undefined || n < best.tasks.size) best = w;
     }
     // Spread over new workers before stacking tasks on busy ones: parallelism first.
-    if (live < this.#o.max && this.#respawnTimer === undefined) return this.#spawn() ?? best;
+    if (live < this.#o.max && this.#respawnTimer === undefined) {
+      const fresh = this.#spawn();
+      if (fresh?.handle.acceptsEarly === true) return fresh;
+    }
     return best;
   }
 
@@ -399,6 +417,8 @@ export class Pool {
         case READY:
           if (w.state === STARTING) w.state = LIVE;
           this.#startFailures = 0;
+          // A worker that got no task while starting must still be able to idle out.
+          if (w.tasks.size === 0) this.#onIdle(w);
           break;
         case HEAP:
           if ((batch[i + 1] as number) > this.#o.maxHeapBytes && (w.state === LIVE || w.state === STARTING)) this.#retire(w);
@@ -413,7 +433,10 @@ export class Pool {
     const task = w.tasks.get(id);
     if (task === undefined) return;
     w.tasks.delete(id);
-    task.graceTimer?.cancel();
+    if (task.graceTimer !== undefined) {
+      task.graceTimer.cancel();
+      w.abandoned--;
+    }
     if (ok) this.#consecutiveCrashes = 0;
     if (task.state === RUNNING) {
       this.#runTimes.add(this.#o.clock.now() - task.startedAt);
@@ -483,6 +506,8 @@ export class Pool {
     if (w === undefined || w.state === EXITED) return;
     w.outbox.push(CANCEL, task.id, w.handle.inProcess ? error : serializeError(error));
     this.#flush(w);
+    // The loop cannot be killed, so nothing there is at risk: keep using it.
+    if (!w.handle.inProcess) w.abandoned++;
     task.graceTimer = this.#o.clock.setTimer(this.#o.cancelGrace, () => this.#graceKill(w, task));
   }
 

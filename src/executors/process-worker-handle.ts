@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { serialize, deserialize } from 'node:v8';
 import { TimeoutError } from '../core/errors.js';
 import { deserializeError, serializeError, type SerializedError } from './error-serialization.js';
-import { CONFIG_ENV, CRASH, READY, SYNC_FD, type Batch } from './protocol.js';
+import { CONFIG_ENV, CRASH, SYNC_FD, type Batch } from './protocol.js';
 import { unsendableError } from './sendable-path.js';
 import type { WorkerExit, WorkerHandle, WorkerHandleEvents } from './worker-handle.js';
 
@@ -32,19 +32,18 @@ const KILL_GRACE_MS = 500;
  * child exits when its IPC channel closes, so it cannot outlive its parent, even a SIGKILLed one.
  *
  *   starting ──READY──▶ ready ──close(): disconnect──▶ exiting ──'exit'──▶ exited
- *       │ (posts buffered)          └──kill(): SIGTERM, SIGKILL after 500 ms──▲
+ *       │ (takes no posts)          └──kill(): SIGTERM, SIGKILL after 500 ms──▲
  *       └────────────────────────────── crash ───────────────────────────────┘
  */
 export class ProcessWorkerHandle implements WorkerHandle {
   readonly id: number;
   readonly inProcess = false;
+  // A message sent before the child listens would be lost: the pool waits for READY.
+  readonly acceptsEarly = false;
   readonly #child: ChildProcess;
   readonly #events: WorkerHandleEvents;
   readonly #options: ProcessWorkerOptions;
   readonly #sync: Socket;
-  #ready = false;
-  // Messages sent before the child listens would be dropped, so they wait here until READY.
-  #early: Batch[] = [];
   #crash: unknown;
   #spawnError: unknown;
   #exited = false;
@@ -81,11 +80,7 @@ export class ProcessWorkerHandle implements WorkerHandle {
 
   post(batch: Batch, transfer: TransferListItem[] | undefined): void {
     if (transfer !== undefined) checkTransferable(transfer);
-    if (this.#ready) this.#child.send(batch);
-    else {
-      serialize(batch); // throws now, like send() would, when something cannot be cloned
-      this.#early.push(batch);
-    }
+    this.#child.send(batch);
     // Same contract as a thread: what was transferred is no longer the sender's.
     if (transfer !== undefined) for (const item of transfer) if (item instanceof ArrayBuffer) structuredClone(item, { transfer: [item] });
   }
@@ -117,13 +112,7 @@ export class ProcessWorkerHandle implements WorkerHandle {
   }
 
   #onMessage(batch: Batch): void {
-    const kind = batch[0];
-    if (kind === READY && batch.length === 1) {
-      this.#ready = true;
-      const early = this.#early;
-      this.#early = [];
-      for (const queued of early) this.#child.send(queued);
-    } else if (kind === CRASH && batch.length === 2) {
+    if (batch[0] === CRASH && batch.length === 2) {
       this.#crash = deserializeError(batch[1] as SerializedError);
       return;
     }

@@ -32,6 +32,8 @@ import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => { ap
 export class ThreadWorkerHandle implements WorkerHandle {
   readonly id: number;
   readonly inProcess = false;
+  // A thread's port queues messages until the worker listens.
+  readonly acceptsEarly = true;
   readonly #worker: Worker;
   readonly #events: WorkerHandleEvents;
   readonly #syncPort;

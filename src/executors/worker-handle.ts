@@ -27,6 +27,8 @@ export interface WorkerHandle {
   readonly id: number;
   /** True when values pass by reference (the loop); errors then travel as they are. */
   readonly inProcess: boolean;
+  /** False when posts must wait for the worker's READY (a child process drops earlier messages). */
+  readonly acceptsEarly: boolean;
   post(batch: Batch, transfer: TransferListItem[] | undefined): void;
   /** Keeps the host alive only while the worker holds tasks. */
   setBusy(busy: boolean): void;

@@ -27,18 +27,18 @@ type Module = Record<string, unknown>;
 class RunningTask implements TaskContext {
   readonly placement: Placement;
   readonly data: unknown;
+  readonly id: number;
+  readonly flags: number;
   readonly #runtime: WorkerRuntime;
-  readonly #id: number;
-  readonly #flags: number;
   #controller: AbortController | undefined;
-  #cancelled = false;
-  #reason: unknown;
+  cancelled = false;
+  reason: unknown;
   [BRIDGE]?: HostBridge;
 
   constructor(runtime: WorkerRuntime, id: number, flags: number, data: unknown, placement: Placement, bridge: HostBridge | undefined) {
     this.#runtime = runtime;
-    this.#id = id;
-    this.#flags = flags;
+    this.id = id;
+    this.flags = flags;
     this.data = data;
     this.placement = placement;
     if (bridge !== undefined) this[BRIDGE] = bridge;
@@ -47,23 +47,28 @@ class RunningTask implements TaskContext {
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
-      if (this.#cancelled) this.#controller.abort(this.#reason);
+      if (this.cancelled) this.#controller.abort(this.reason);
     }
     return this.#controller.signal;
   }
 
   progress(value: unknown, message?: string): void {
-    if ((this.#flags & FLAG_PROGRESS) === 0) return;
+    if ((this.flags & FLAG_PROGRESS) === 0) return;
     if (message !== undefined && typeof message !== 'string') throw new TypeError('message must be a string');
-    this.#runtime.emitProgress(this.#id, this.#flags, value, message);
+    this.#runtime.emitProgress(this.id, this.flags, value, message);
   }
 
   cancel(reason: unknown): void {
-    if (this.#cancelled) return;
-    this.#cancelled = true;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.reason = reason;
+    // Abort listeners run synchronously here; give them the task's context, as if the task ran them.
+    if (this.#controller !== undefined) taskStorage.run(this, abort, this.#controller, reason);
   }
+}
+
+function abort(controller: AbortController, reason: unknown): void {
+  controller.abort(reason);
 }
 
 /**
@@ -162,14 +167,17 @@ export class WorkerRuntime {
   }
 
   #run(id: number, modId: number, exportName: string, args: unknown[], flags: number, data: unknown): void {
+    // Registered before the module loads, so a CANCEL that arrives during the import is not lost.
+    const task = new RunningTask(this, id, flags, data, this.#options.placement, this.#inProcess ? this.#bridge : undefined);
+    this.#tasks.set(id, task);
     const mod = this.#loaded[modId];
     if (mod !== undefined) {
-      this.#start(mod, modId, id, exportName, args, flags, data);
+      this.#start(mod, modId, task, exportName, args);
       return;
     }
     this.#load(modId).then(
       (loaded) => {
-        this.#start(loaded, modId, id, exportName, args, flags, data);
+        this.#start(loaded, modId, task, exportName, args);
       },
       (error: unknown) => {
         this.#settle(id, flags, FAIL, error);
@@ -190,15 +198,18 @@ export class WorkerRuntime {
     return pending;
   }
 
-  #start(mod: Module, modId: number, id: number, exportName: string, args: unknown[], flags: number, data: unknown): void {
+  #start(mod: Module, modId: number, task: RunningTask, exportName: string, args: unknown[]): void {
+    const { id, flags } = task;
+    if (task.cancelled) {
+      this.#settle(id, flags, FAIL, task.reason);
+      return;
+    }
     const fn = mod[exportName];
     if (typeof fn !== 'function') {
       const what = fn === undefined ? 'is not exported by' : 'is not a function in';
       this.#settle(id, flags, FAIL, new TypeError(`${exportName} ${what} ${this.#urls[modId] ?? 'the module'}`));
       return;
     }
-    const task = new RunningTask(this, id, flags, data, this.#options.placement, this.#inProcess ? this.#bridge : undefined);
-    this.#tasks.set(id, task);
     let result: unknown;
     try {
       result = taskStorage.run(task, fn as (...a: unknown[]) => unknown, ...args);
