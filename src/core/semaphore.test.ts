@@ -96,6 +96,14 @@ describe('Semaphore', () => {
     assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
   });
 
+  it('Semaphore.acquire() with a free permit schedules no timer even with a timeout', async () => {
+    const clock = new FakeClock();
+    const sem = new Semaphore(1);
+    const release = await sem.acquire({ timeout: 1_000, clock });
+    assert.equal(clock.pendingTimers, 0);
+    release();
+  });
+
   it('Semaphore.acquire() rejects at once for an aborted signal even with a free permit', async () => {
     const sem = new Semaphore(1);
     await assert.rejects(sem.acquire({ signal: AbortSignal.abort() }), CancelledError);

@@ -1,7 +1,7 @@
 // A counting semaphore with FIFO fairness, cancellable and time-limited waits.
 import { cancellationError } from './errors.js';
-import type { DisposableSignal } from './timeout-signal.js';
-import { waitGuard, type WaitOptions } from './wait-guard.js';
+import { timeoutSignal } from './timeout-signal.js';
+import { checkWaitOptions, type WaitOptions } from './wait-guard.js';
 
 /** `signal` aborting leaves the queue without taking a permit; `timeout` rejects with `TimeoutError`. */
 export type AcquireOptions = WaitOptions;
@@ -55,22 +55,19 @@ export class Semaphore {
    * passes first, in which case no permit was taken.
    */
   acquire(options: AcquireOptions = {}): Promise<() => void> {
-    let guard: DisposableSignal;
     try {
-      guard = waitGuard(options);
+      checkWaitOptions(options);
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const signal = guard.signal;
-    if (signal?.aborted) {
-      guard[Symbol.dispose]();
-      return Promise.reject(cancellationError(signal.reason));
-    }
+    if (options.signal?.aborted) return Promise.reject(cancellationError(options.signal.reason));
     if (this.#available > 0) {
-      guard[Symbol.dispose]();
+      // The uncontended path allocates no timer and no signal.
       this.#available--;
       return Promise.resolve(this.#releaser());
     }
+    const guard = timeoutSignal(options);
+    const signal = guard.signal;
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.#remove(waiter);

@@ -12,11 +12,11 @@ export interface WaitOptions {
 }
 
 /**
- * Throws a TypeError/RangeError naming the bad option, else returns `timeoutSignal(options)`, which
- * the caller must dispose when its wait ends.
+ * Throws a TypeError/RangeError naming the bad option; returns the options. Lets a call validate
+ * up front and build the (costly) combined signal only if it really has to wait.
  * @internal
  */
-export function waitGuard(options: WaitOptions): DisposableSignal {
+export function checkWaitOptions(options: WaitOptions): WaitOptions {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
   const { signal, timeout, clock } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
@@ -26,5 +26,15 @@ export function waitGuard(options: WaitOptions): DisposableSignal {
   if (clock !== undefined && (typeof clock !== 'object' || clock === null || typeof clock.setTimer !== 'function')) {
     throw new TypeError('options.clock must be a Clock');
   }
+  return options;
+}
+
+/**
+ * `checkWaitOptions(options)`, then `timeoutSignal(options)`, which the caller must dispose when its
+ * wait ends.
+ * @internal
+ */
+export function waitGuard(options: WaitOptions): DisposableSignal {
+  const { signal, timeout, clock } = checkWaitOptions(options);
   return timeoutSignal({ signal, timeout, clock });
 }
