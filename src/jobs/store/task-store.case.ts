@@ -72,7 +72,9 @@ export function describeTaskStore(name: string, makeStore: (context: TaskStoreFa
             leaseOwner: null, leaseExpiresAt: null, leaseToken: 0, requestedStatus: null,
           },
         );
-        assert.deepEqual(await store.getTask(task.id), task);
+        assert.deepEqual(await store.getTask(task.id), task, 'the task createTask resolves is the stored row');
+        const { task: delayed } = await store.createTask({ type: 'email', delayMs: 5, priority: 3, maxAttempts: 4, idempotencyKey: 'k' });
+        assert.deepEqual(await store.getTask(delayed.id), delayed);
         assert.equal(await store.getTask('01ZZZZZZZZZZZZZZZZZZZZZZZZ'), undefined);
       });
 
@@ -84,11 +86,11 @@ export function describeTaskStore(name: string, makeStore: (context: TaskStoreFa
         assert.equal(claimed.status, 'running');
         assert.deepEqual([claimed.attempts, claimed.leaseToken, claimed.leaseOwner, claimed.leaseExpiresAt, claimed.startedAt], [1, 1, 'worker-a', START + 1005, START + 5]);
         advance(20);
-        const done = await store.completeTask({ id: claimed.id, leaseToken: claimed.leaseToken, result: { sum: 3 } });
-        assert.ok(done.ok);
+        assert.deepEqual(await store.completeTask({ id: claimed.id, leaseToken: claimed.leaseToken, result: { sum: 3 } }), { ok: true, finishedAt: START + 25 });
+        const done = await store.getTask(task.id);
         assert.deepEqual(
-          [done.task.status, done.task.result, done.task.progress, done.task.startedAt, done.task.finishedAt, done.task.leaseOwner, done.task.leaseExpiresAt],
-          ['succeeded', { sum: 3 }, 100, START + 5, START + 25, null, null],
+          [done?.status, done?.result, done?.progress, done?.startedAt, done?.finishedAt, done?.leaseOwner, done?.leaseExpiresAt, done?.attempts],
+          ['succeeded', { sum: 3 }, 100, START + 5, START + 25, null, null, 1],
         );
         assert.deepEqual(await kinds(task.id), ['created', 'started', 'status:succeeded']);
         assert.deepEqual(await store.claimTasks({ owner: 'w', limit: 10, leaseMs: 1000 }), []);
@@ -188,9 +190,8 @@ export function describeTaskStore(name: string, makeStore: (context: TaskStoreFa
         assert.deepEqual(await store.releaseTask(old), lost);
         const current = await store.getTask(stale.id);
         assert.deepEqual([current?.status, current?.leaseOwner, current?.progress, current?.checkpoint], ['running', 'fast', 0, null]);
-        const done = await store.completeTask({ id: fresh.id, leaseToken: fresh.leaseToken, result: 'fresh' });
-        assert.ok(done.ok);
-        assert.equal(done.task.result, 'fresh');
+        assert.ok((await store.completeTask({ id: fresh.id, leaseToken: fresh.leaseToken, result: 'fresh' })).ok);
+        assert.equal((await store.getTask(fresh.id))?.result, 'fresh');
         assert.deepEqual(await store.completeTask({ id: fresh.id, leaseToken: fresh.leaseToken }), lost, 'a finished task cannot be completed again');
       });
 

@@ -119,6 +119,7 @@ export interface Lease {
  * The outcome of an operation only the lease holder may do. `lease-lost` means the task is no longer
  * running under this token (its lease expired and it was requeued or re-claimed, or it finished):
  * the worker must stop working on it. This is a normal race, so it is a result, not an exception.
+ * Fencing is by token, not by time: a lease past its expiry that nobody requeued yet still works.
  */
 export type Fenced<T extends object> = ({ ok: true } & T) | { ok: false; reason: 'lease-lost' };
 
@@ -282,8 +283,11 @@ export interface TaskStore {
   /** Saves the JSON checkpoint a later run of this task resumes from. */
   saveCheckpoint(input: Lease & { checkpoint: unknown }): Promise<Fenced<{ requestedStatus: RequestedStatus | null }>>;
 
-  /** Marks the task succeeded with its JSON result (progress 100). */
-  completeTask(input: Lease & { result?: unknown }): Promise<Fenced<{ task: Task }>>;
+  /**
+   * Marks the task succeeded with its JSON result (progress 100). Resolves only the finish time: this is
+   * the hot path of every task, and reading the whole row back would cost as much as the update.
+   */
+  completeTask(input: Lease & { result?: unknown }): Promise<Fenced<{ finishedAt: number }>>;
 
   /** Records a failure: retried at `retryAt` while attempts remain, else final; a requested cancel/pause wins. */
   failTask(input: FailTaskInput): Promise<Fenced<{ task: Task }>>;

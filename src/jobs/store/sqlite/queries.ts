@@ -10,8 +10,7 @@
 export const queries = {
   'create-task': /* sql */ `
     INSERT INTO tasks (id, type, input, status, priority, run_at, idempotency_key, max_attempts, created_at, updated_at)
-    VALUES (@id, @type, @input, 'queued', @priority, @runAt, @idempotencyKey, @maxAttempts, @now, @now)
-    RETURNING *`,
+    VALUES (@id, @type, @input, 'queued', @priority, @runAt, @idempotencyKey, @maxAttempts, @now, @now)`,
   'create-task/find-idempotent': /* sql */ `
     SELECT * FROM tasks WHERE type = @type AND idempotency_key = @idempotencyKey`,
 
@@ -27,11 +26,17 @@ export const queries = {
     SELECT type, count(*) AS n FROM tasks INDEXED BY tasks_running_type
     WHERE status = 'running' AND type IN (SELECT value FROM json_each(@types))
     GROUP BY type`,
+  /** Leases the chosen candidates (a JSON array of ids) in one statement; RETURNING order is unspecified. */
   'claim-tasks': /* sql */ `
     UPDATE tasks SET status = 'running', attempts = attempts + 1, lease_token = lease_token + 1,
       lease_owner = @owner, lease_expires_at = @expiresAt, started_at = @now, updated_at = @now
-    WHERE id = @id AND status = 'queued'
+    WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'queued'
     RETURNING *`,
+  'claim-tasks/started-events': /* sql */ `
+    INSERT INTO task_events (task_id, kind, payload, at)
+    SELECT id, 'started', json_object('attempt', attempts, 'owner', lease_owner), @now
+    FROM tasks WHERE id IN (SELECT value FROM json_each(@ids))
+    ORDER BY priority DESC, run_at, id`,
 
   'renew-lease': /* sql */ `
     UPDATE tasks SET lease_expires_at = @expiresAt, updated_at = @now
@@ -48,8 +53,7 @@ export const queries = {
   'complete-task': /* sql */ `
     UPDATE tasks SET status = 'succeeded', result = @result, progress = 100, finished_at = @now, updated_at = @now,
       lease_owner = NULL, lease_expires_at = NULL, requested_status = NULL
-    WHERE id = @id AND lease_token = @leaseToken AND status = 'running'
-    RETURNING *`,
+    WHERE id = @id AND lease_token = @leaseToken AND status = 'running'`,
   /** Reads the running row a fenced settle (fail, release) decides from; the decision is made in code. */
   'settle-task/find-running': /* sql */ `
     SELECT * FROM tasks WHERE id = @id AND lease_token = @leaseToken AND status = 'running'`,

@@ -91,8 +91,9 @@ export class SqliteTaskEngine {
       if (existing) return { task: this.#toTask(existing, now), created: false };
     }
     const runAt = args.runAt ?? now + args.delayMs;
-    const row = this.#q['create-task'].get({
-      id: newTaskId(now),
+    const id = newTaskId(now);
+    this.#q['create-task'].run({
+      id,
       type: args.type,
       input: args.inputJson,
       priority: args.priority,
@@ -100,9 +101,34 @@ export class SqliteTaskEngine {
       idempotencyKey: args.idempotencyKey,
       maxAttempts: args.maxAttempts,
       now,
-    }) as TaskRow;
-    const task = this.#toTask(row, now);
-    this.#event(row.id, 'created', { status: task.status }, now);
+    });
+    // Built here rather than read back: every column was just written (the rest are the schema's defaults).
+    const task: Task = {
+      id,
+      type: args.type,
+      input: JSON.parse(args.inputJson),
+      status: runAt > now ? 'delayed' : 'queued',
+      priority: args.priority,
+      runAt,
+      idempotencyKey: args.idempotencyKey,
+      attempts: 0,
+      maxAttempts: args.maxAttempts,
+      crashCount: 0,
+      progress: 0,
+      message: null,
+      result: null,
+      error: null,
+      checkpoint: null,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+      updatedAt: now,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      leaseToken: 0,
+      requestedStatus: null,
+    };
+    this.#event(id, 'created', { status: task.status }, now);
     if (runAt <= now) this.#available = true;
     return { task, created: true };
   }
@@ -119,27 +145,35 @@ export class SqliteTaskEngine {
       for (const [type, left] of remaining) if (left <= 0) excluded.push(type);
     }
     const types = args.types ? JSON.stringify(args.types) : null;
-    // Each round claims rows or excludes a type that filled up, so the next round sees new rows; it
-    // ends when the limit is reached or fewer candidates than asked for remain.
+    // Each round leases the candidates whose type has room and excludes types that filled up, so the
+    // next round sees new rows; it ends at the limit or when fewer candidates than asked for remain.
     for (;;) {
       const want = args.limit - claimed.length;
       if (want <= 0) break;
       const candidates = this.#q['claim-tasks/candidates'].all({ now, types, excluded: JSON.stringify(excluded), limit: want }) as { id: string; type: string }[];
-      let changed = false;
+      const chosen: string[] = [];
       for (const { id, type } of candidates) {
         const left = remaining.get(type);
-        if (left !== undefined && left <= 0) continue;
-        const row = this.#q['claim-tasks'].get({ id, owner: args.owner, expiresAt: now + args.leaseMs, now }) as TaskRow | undefined;
-        if (!row) continue;
-        changed = true;
-        claimed.push(this.#toTask(row, now));
-        this.#event(id, 'started', { attempt: row.attempts, owner: args.owner }, now);
-        if (left !== undefined) {
+        if (left === undefined) {
+          chosen.push(id);
+        } else if (left > 0) {
+          chosen.push(id);
           remaining.set(type, left - 1);
-          if (left - 1 <= 0) excluded.push(type);
+          if (left === 1) excluded.push(type);
         }
       }
-      if (candidates.length < want || !changed) break;
+      if (chosen.length > 0) {
+        const ids = JSON.stringify(chosen);
+        const rows = this.#q['claim-tasks'].all({ ids, owner: args.owner, expiresAt: now + args.leaseMs, now }) as TaskRow[];
+        this.#q['claim-tasks/started-events'].run({ ids, now });
+        // Candidates came in claim order; RETURNING does not keep it.
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        for (const id of chosen) {
+          const row = byId.get(id);
+          if (row) claimed.push(this.#toTask(row, now));
+        }
+      }
+      if (candidates.length < want || chosen.length === 0) break;
     }
     return claimed;
   }
@@ -167,12 +201,11 @@ export class SqliteTaskEngine {
     return { ok: true, requestedStatus: row.requested_status };
   }
 
-  completeTask(lease: LeaseArgs, resultJson: string): Fenced<{ task: Task }> {
+  completeTask(lease: LeaseArgs, resultJson: string): Fenced<{ finishedAt: number }> {
     const now = this.#now();
-    const row = this.#q['complete-task'].get({ ...lease, result: resultJson, now }) as TaskRow | undefined;
-    if (!row) return { ok: false, reason: 'lease-lost' };
-    this.#event(row.id, 'status', { status: 'succeeded', from: 'running' }, now);
-    return { ok: true, task: this.#toTask(row, now) };
+    if (this.#q['complete-task'].run({ ...lease, result: resultJson, now }).changes === 0) return { ok: false, reason: 'lease-lost' };
+    this.#event(lease.id, 'status', { status: 'succeeded', from: 'running' }, now);
+    return { ok: true, finishedAt: now };
   }
 
   failTask(lease: LeaseArgs, errorJson: string, retryAt: number | null): Fenced<{ task: Task }> {

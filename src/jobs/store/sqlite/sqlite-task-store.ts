@@ -99,8 +99,26 @@ export class SqliteTaskStore implements TaskStore {
     this.#commits = new GroupCommit(
       {
         runBatch(ops) {
+          // Optimistic pass without savepoints (they cost about as much as a small write): ops rarely throw.
           tx.begin.run();
           try {
+            let clean = true;
+            for (const op of ops) {
+              try {
+                op();
+              } catch {
+                clean = false;
+                break;
+              }
+            }
+            if (clean) {
+              tx.commit.run();
+              return;
+            }
+            // An op threw: undo the whole pass and redo it with a savepoint per op, so only that op's
+            // writes are dropped. Ops are functions of the database state, so the redo is equivalent.
+            tx.rollback.run();
+            tx.begin.run();
             for (const op of ops) {
               tx.savepoint.run();
               try {
@@ -204,7 +222,7 @@ export class SqliteTaskStore implements TaskStore {
     return this.#write(() => this.#engine.saveCheckpoint(lease, checkpoint));
   }
 
-  async completeTask(input: Lease & { result?: unknown }): Promise<Fenced<{ task: Task }>> {
+  async completeTask(input: Lease & { result?: unknown }): Promise<Fenced<{ finishedAt: number }>> {
     const lease = leaseArgs(input);
     const result = json(input.result, 'result');
     return this.#write(() => this.#engine.completeTask(lease, result));
