@@ -242,6 +242,6 @@ describe('Channel', () => {
     assert.equal(tx.receive, undefined);
     // @ts-expect-error a Receiver<number> cannot be used as a Receiver<string>
     const wrong: Receiver<string> = channel.receiver;
-    assert.ok(wrong);
+    assert.ok(wrong, "unreachable at runtime: the value is truthy");
   });
 });
