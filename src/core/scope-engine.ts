@@ -1,4 +1,5 @@
 // The private engine behind a scope: counts its running children, records failures, cancels and closes.
+import { setMaxListeners } from 'node:events';
 import { CancelledError } from './errors.js';
 import { attachSuppressed } from './suppressed.js';
 import { Task, type CancelReason, type TaskOwner } from './task.js';
@@ -32,7 +33,12 @@ export class ScopeEngine implements TaskOwner {
   #idle: (() => void) | undefined;
 
   get signal(): AbortSignal {
-    return (this.#signal ??= this.#controller.signal);
+    if (this.#signal) return this.#signal;
+    const signal = this.#controller.signal;
+    // Every lean child (and every map() call) shares this signal, so many concurrent listeners are
+    // by design, not a leak: Node's MaxListenersExceededWarning at 11 would be a false alarm.
+    setMaxListeners(0, signal);
+    return (this.#signal = signal);
   }
 
   get cancelReason(): CancelReason | undefined {

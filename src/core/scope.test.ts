@@ -245,6 +245,24 @@ describe('scope', () => {
     assert.ok(seen instanceof CancelledError);
   });
 
+  it('Scope.signal takes many concurrent listeners from lean children without a MaxListeners warning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const clock = new FakeClock();
+      const done = scope((s) => {
+        for (let i = 0; i < 50; i++) s.spawn(() => sleep(10, { signal: s.signal, clock }));
+      });
+      await clock.advance(10);
+      await done;
+      await turn();
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings.map((w) => w.name), []);
+  });
+
   it('Scope.spawn() throws once the scope has closed', async () => {
     let escaped!: Scope;
     await scope((s) => {
