@@ -169,6 +169,10 @@ function deliver<T>(receiver: Waiter<T>, value: T): void {
  *   senders waiting    ⇒  buffer full (length === capacity), no receiver waiting (same exception)
  *   open ──close()──▶ closed: waiters are completed with "closed"; the buffer stays receivable
  * ```
+ *
+ * The facades (Channel, select, WorkQueue) speak to it only through `canSend / hasValue / put / take /
+ * send / receive / close` and the waiter lists, which is the seam a channel across threads or processes
+ * would reimplement over a transport with the same semantics.
  */
 export class ChannelEngine<T> {
   readonly buffer = new RingBuffer<T>();

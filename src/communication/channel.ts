@@ -3,10 +3,22 @@ import { ChannelEngine, ITERATE, PLAIN, RESOLVED_DONE } from './channel-engine.j
 import { receiveCaseOf, sendCaseOf, type ReceiveCase, type SendCase } from './select-case.js';
 import { checkWaitOptions, type WaitOptions } from './wait-options.js';
 
-/** Outcome of `trySend()`: delivered/buffered, no room now, or the channel is closed. */
+/**
+ * Outcome of `trySend()`: delivered or buffered, no room now, or the channel is closed.
+ *
+ * @example
+ * const r = channel.trySend(job);
+ * if (r.state === 'full') await channel.send(job); // wait for room after all
+ */
 export type TrySendResult = { readonly state: 'ok' } | { readonly state: 'full' } | { readonly state: 'closed' };
 
-/** Outcome of `tryReceive()`: a value, nothing now, or closed and drained. */
+/**
+ * Outcome of `tryReceive()`: a value, nothing now, or closed and drained.
+ *
+ * @example
+ * const r = channel.tryReceive();
+ * if (r.state === 'ok') console.log(r.value);
+ */
 export type TryReceiveResult<T> =
   | { readonly state: 'ok'; readonly value: T }
   | { readonly state: 'empty' }

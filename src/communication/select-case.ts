@@ -32,10 +32,26 @@ export interface SendCase<T> {
   readonly value: T;
 }
 
-/** Named cases for `select()`; the names come back in the result's `case` field. */
+/**
+ * Named cases for `select()`; the names come back in the result's `case` field. Cases are immutable
+ * descriptions: the same object may be passed to many selects.
+ *
+ * @example
+ * const cases = { tick: ticks.receiveCase(), quit: quit.receiveCase() } satisfies SelectCases;
+ */
 export type SelectCases = Readonly<Record<string, ReceiveCase<any> | SendCase<any>>>;
 
-/** What `select(cases)` resolves with: one member per case name, discriminated by `case` then `state`. */
+/**
+ * What `select(cases)` resolves with: one member per case name, discriminated by `case` then `state`;
+ * a receive case's `value` has its channel's type.
+ *
+ * @example
+ * const r: SelectResult<{ n: ReceiveCase<number>; s: SendCase<string> }> = await select({ n: numbers.receiveCase(), s: words.sendCase('x') });
+ * switch (r.case) {
+ *   case 'n': if (r.state === 'ok') console.log(r.value + 1); break; // number
+ *   case 's': if (r.state === 'closed') console.log('unsent', r.value); break; // string
+ * }
+ */
 export type SelectResult<C extends SelectCases> = {
   [K in keyof C & string]: C[K] extends SendCase<infer V>
     ? { readonly case: K; readonly state: 'ok' } | { readonly case: K; readonly state: 'closed'; readonly value: V }

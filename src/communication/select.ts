@@ -4,7 +4,13 @@ import { armGuard, needsGuard, SELECT, Waiter, type SelectParty } from './channe
 import { CaseImpl, type SelectCases, type SelectResult } from './select-case.js';
 import { checkWaitOptions, type WaitOptions } from './wait-options.js';
 
-/** What `trySelect()` returns when no case is ready. */
+/**
+ * What `trySelect()` returns when no case is ready (`case` is `null`, so it never clashes with a case name).
+ *
+ * @example
+ * const r = trySelect({ a: a.receiveCase() });
+ * if (r.state === 'none') console.log('nothing ready');
+ */
 export interface NoneReady {
   readonly case: null;
   readonly state: 'none';

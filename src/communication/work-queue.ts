@@ -18,6 +18,12 @@ import { checkWaitOptions, type WaitOptions } from './wait-options.js';
 /** The default bound: queues are bounded unless `maxSize: Infinity` is asked for explicitly. */
 export const DEFAULT_MAX_SIZE = 1024;
 
+/**
+ * Options of `new WorkQueue()`.
+ *
+ * @example
+ * const queue = new WorkQueue<string>({ maxSize: 64 });
+ */
 export interface WorkQueueOptions {
   /**
    * Items held before `put()` waits; a positive integer or `Infinity` (default 1024). Unlike Python's
