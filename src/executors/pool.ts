@@ -435,7 +435,7 @@ export class Pool {
     w.tasks.delete(id);
     if (task.graceTimer !== undefined) {
       task.graceTimer.cancel();
-      w.abandoned--;
+      if (!w.handle.inProcess) w.abandoned--;
     }
     if (ok) this.#consecutiveCrashes = 0;
     if (task.state === RUNNING) {
@@ -517,6 +517,7 @@ export class Pool {
       // JavaScript on this thread cannot be stopped; stop counting the task against the loop.
       w.tasks.delete(task.id);
       if (w.tasks.size === 0) this.#onIdle(w);
+      if (this.#queued > 0) this.#scheduleDispatch();
       return;
     }
     w.killReason = `The worker was ended because task ${task.exportName} ignored cancellation for ${this.#o.cancelGrace} ms`;
