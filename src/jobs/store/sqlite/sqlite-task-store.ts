@@ -52,7 +52,10 @@ export interface SqliteTaskStoreOptions {
   now?: () => number;
   /** Most operations per transaction (default 1,000); 1 disables group commit. */
   maxBatch?: number;
-  /** How long a write waits for another process's write lock before failing (default 5,000 ms). */
+  /**
+   * How long a write waits for another process's write lock before failing (default 5,000 ms). SQLite
+   * waits synchronously, blocking this thread: share one file between a few processes, not dozens.
+   */
   busyTimeoutMs?: number;
 }
 
