@@ -178,6 +178,7 @@ export function describeTaskStore(name: string, makeStore: (context: TaskStoreFa
         const stale = await claimOne({ leaseMs: 1000, owner: 'slow' });
         advance(1001);
         assert.equal((await store.requeueExpired()).length, 1);
+        assert.deepEqual(await store.completeTask({ id: stale.id, leaseToken: stale.leaseToken }), { ok: false, reason: 'lease-lost' }, 'requeued, not yet re-claimed');
         const fresh = await claimOne({ leaseMs: 1000, owner: 'fast' });
         assert.equal(fresh.leaseToken, stale.leaseToken + 1);
         const old = { id: stale.id, leaseToken: stale.leaseToken };
@@ -255,6 +256,19 @@ export function describeTaskStore(name: string, makeStore: (context: TaskStoreFa
         assert.ok(failed.ok);
         assert.deepEqual([failed.task.status, failed.task.error, failed.task.finishedAt], ['failed', { name: 'TypeError', message: 'boom 2', code: 'E2' }, START + 5000]);
         assert.deepEqual(await kinds(task.id), ['created', 'started', 'status:queued', 'started', 'status:failed']);
+      });
+
+      it('TaskStore.failTask() of a task with a requested pause parks the retry until resumed', async () => {
+        const { task } = await store.createTask({ type: 't', maxAttempts: 3 });
+        const running = await claimOne();
+        await store.requestStatus(task.id, 'pause');
+        const failed = await store.failTask({ id: task.id, leaseToken: running.leaseToken, error: { name: 'Error', message: 'x' }, retryAt: START + 50 });
+        assert.ok(failed.ok);
+        assert.deepEqual([failed.task.status, failed.task.runAt, failed.task.requestedStatus], ['paused', START + 50, null]);
+        advance(100);
+        assert.deepEqual(await store.claimTasks({ owner: 'w', limit: 1, leaseMs: 1000 }), []);
+        await store.requestStatus(task.id, 'resume');
+        assert.equal((await claimOne()).attempts, 2);
       });
 
       it('TaskStore.failTask() without retryAt fails at once even when attempts remain', async () => {
