@@ -84,23 +84,48 @@ async function stream(make: Make, messages: number): Promise<number> {
   return messages / (elapsed / 1000);
 }
 
+/**
+ * The same stream written to batch on both sides: the producer awaits only when `trySend()` finds the
+ * buffer full, the consumer drains with `receiveMany(128)` — one await per batch instead of per message.
+ */
+async function streamBatched(messages: number): Promise<number> {
+  const channel = new Channel<number>(128);
+  const start = performance.now();
+  const producer = (async () => {
+    for (let i = 0; i < messages; i++) if (channel.trySend(i).state !== 'ok') await channel.send(i);
+  })();
+  let sum = 0;
+  for (let got = 0; got < messages; ) {
+    const batch = await channel.receiveMany(128);
+    for (const v of batch) sum += v;
+    got += batch.length;
+  }
+  await producer;
+  const elapsed = performance.now() - start;
+  if (sum !== (messages * (messages - 1)) / 2) throw new Error('batched stream lost or duplicated values');
+  return messages / (elapsed / 1000);
+}
+
 const RUNS = Number(process.env.BRAID_BENCH_RUNS ?? 9);
 const ROUNDS = 200_000;
 const MESSAGES = 1_000_000;
 
 const ping = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
 const flow = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
+const batched: number[] = [];
 // Warm both up, then interleave runs so machine noise hits both alike.
 for (const [, make] of contenders) {
   await pingPong(make, ROUNDS);
   await stream(make, MESSAGES);
 }
+await streamBatched(MESSAGES);
 for (let run = 0; run < RUNS; run++) {
   const order = run % 2 === 0 ? contenders : [...contenders].reverse();
   for (const [name, make] of order) {
     ping.get(name)!.push(await pingPong(make, ROUNDS));
     flow.get(name)!.push(await stream(make, MESSAGES));
   }
+  batched.push(await streamBatched(MESSAGES));
 }
 
 const base = contenders[0]![0];
@@ -115,6 +140,13 @@ const rows = contenders.map(([name]) => {
     `${fmt(f / median(flow.get(base)!), 2)}×`,
   ];
 });
+rows.push([
+  'braid Channel, batched (trySend() producer, receiveMany(128) consumer)',
+  '—',
+  '—',
+  fmt(median(batched)),
+  `${fmt(median(batched) / median(flow.get(base)!), 2)}×`,
+]);
 const braidPing = median(ping.get('braid Channel')!) / median(ping.get(base)!);
 const braidFlow = median(flow.get('braid Channel')!);
 report(

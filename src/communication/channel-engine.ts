@@ -5,10 +5,12 @@ import { timeoutSignal, type DisposableSignal } from '../core/timeout-signal.js'
 import { ChannelClosedError } from './channel-closed-error.js';
 import { RingBuffer } from './ring-buffer.js';
 
-/** How a waiter is completed: a plain promise, an iterator result, or through its select. */
+/** How a waiter is completed: a plain promise, an iterator result, through its select, or as a batch. */
 export const PLAIN = 0;
 export const ITERATE = 1;
 export const SELECT = 2;
+/** A `receiveMany()` waiter: resolves with a one-value array, rejects once closed. */
+export const MANY = 3;
 
 /** A select that has registered one waiter per case; the engine hands it the first case that completes. */
 export interface SelectParty {
@@ -155,6 +157,7 @@ function deliver<T>(receiver: Waiter<T>, value: T): void {
   if (receiver.onSettle !== null) receiver.onSettle();
   if (receiver.kind === PLAIN) receiver.resolve(value);
   else if (receiver.kind === ITERATE) receiver.resolve({ value, done: false });
+  else if (receiver.kind === MANY) receiver.resolve([value]);
   else receiver.party!.settle(receiver, false, value);
 }
 
@@ -246,13 +249,29 @@ export class ChannelEngine<T> {
     return waiter.promise!;
   }
 
+  /** Waits for one value like `receive()`, then also takes up to `max - 1` more that are ready now. */
+  receiveMany(max: number, signal: AbortSignal | undefined, timeout: number | undefined, clock: Clock | undefined): Promise<T[]> {
+    if (signal?.aborted === true) return Promise.reject(cancellationError(signal.reason));
+    if (this.hasValue()) {
+      const values: T[] = [];
+      do values.push(this.take());
+      while (values.length < max && this.hasValue());
+      return Promise.resolve(values);
+    }
+    if (this.closed) return Promise.reject(new ChannelClosedError());
+    const waiter = promisedWaiter<T>(MANY, undefined);
+    this.receivers.push(waiter);
+    if (needsGuard(signal, timeout)) guardWaiter(waiter, signal, timeout, clock);
+    return waiter.promise!;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     // Receivers wait only on an empty buffer, so every one of them sees "closed and drained".
     for (let r = this.receivers.shift(); r !== null; r = this.receivers.shift()) {
       if (r.onSettle !== null) r.onSettle();
-      if (r.kind === PLAIN) r.reject(new ChannelClosedError());
+      if (r.kind === PLAIN || r.kind === MANY) r.reject(new ChannelClosedError());
       else if (r.kind === ITERATE) r.resolve(DONE);
       else r.party!.settle(r, true, undefined);
     }

@@ -244,4 +244,36 @@ describe('Channel', () => {
     const wrong: Receiver<string> = channel.receiver;
     assert.ok(wrong, "unreachable at runtime: the value is truthy");
   });
+  it('Channel.receiveMany() takes every ready value up to max, oldest first, including waiting senders', async () => {
+    const channel = new Channel<number>(2);
+    const sends = [1, 2, 3, 4].map((v) => channel.send(v)); // 1, 2 buffered; 3, 4 waiting
+    assert.deepEqual(await channel.receiveMany(3), [1, 2, 3]);
+    assert.deepEqual(await channel.receiveMany(Infinity), [4]);
+    await Promise.all(sends);
+    assert.equal(channel.length, 0);
+  });
+
+  it('Channel.receiveMany() waits for the first value when empty and rejects once closed and drained', async () => {
+    const channel = new Channel<string>();
+    const batch = channel.receiveMany(10);
+    assert.equal(await stateOf(batch), 'pending');
+    assert.deepEqual(channel.trySend('a'), { state: 'ok' });
+    assert.deepEqual(await batch, ['a']);
+    const waiting = channel.receiveMany(10);
+    channel.close();
+    await assert.rejects(waiting, ChannelClosedError);
+    await assert.rejects(channel.receiveMany(1), ChannelClosedError);
+  });
+
+  it('Channel.receiveMany() validates max and honours its signal without taking a value', async () => {
+    const channel = new Channel<number>();
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      await assert.rejects(channel.receiveMany(bad), { name: 'RangeError', message: /^max must be a positive integer or Infinity/ });
+    }
+    const controller = new AbortController();
+    const batch = channel.receiveMany(5, { signal: controller.signal });
+    controller.abort();
+    await assert.rejects(batch, CancelledError);
+    assert.deepEqual(channel.trySend(1), { state: 'full' });
+  });
 });
