@@ -239,6 +239,8 @@ export interface TaskCount {
  *   cancel: queued/delayed/paused → cancelled at once; running → requestedStatus 'cancelled'.
  *   pause:  queued/delayed → paused at once; running → requestedStatus 'paused'; paused → no change.
  *   resume: paused → queued; running with a pause requested → the request is withdrawn.
+ *   A run that ends while a request is pending: cancel → cancelled (failTask, releaseTask, expiry);
+ *   pause → paused (releaseTask, expiry, or failTask that would retry; a final failure is failed).
  *   Anything else (cancel a finished task, resume a running one…) throws TaskStoreError INVALID_TRANSITION.
  * ```
  *
@@ -246,7 +248,8 @@ export interface TaskCount {
  * well within `leaseMs`; each returns `requestedStatus`, and when it is set the worker aborts the task
  * and calls `releaseTask`, which settles it as cancelled or paused. A worker that dies stops renewing;
  * `requeueExpired` (called periodically by the runner) requeues its tasks. Pausing a running task does
- * not use up an attempt.
+ * not use up an attempt. Retention is the runner's job too: call `purgeFinished` periodically (its
+ * defaults keep 10,000 finished tasks for at most 7 days and 1,000,000 events).
  *
  * Errors: arguments are validated (TypeError/RangeError naming the argument); operations from outside
  * (`requestStatus`) throw `TaskStoreError` with code `TASK_NOT_FOUND` or `INVALID_TRANSITION`;
