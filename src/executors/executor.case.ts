@@ -80,11 +80,12 @@ export function executorCases(on: Placement): void {
   });
   after(() => shared.close());
 
-  it(`Runtime.run() runs an export on ${on} and resolves with its result (TS and .mjs modules)`, async () => {
+  it(`Runtime.run() runs an export on ${on} and resolves with its result (TS, .mjs and .cjs modules)`, async () => {
     await withShared(async (rt) => {
       assert.equal(await rt.run(WORK, 'add', [2, 3], { on }), 5);
       assert.equal(await rt.run(WORK.href, 'addAsync', [2, 5], { on }), 7);
       assert.equal(await rt.run(PLAIN.pathname, 'add', [1, 1], { on }), 2);
+      assert.equal(await rt.run(new URL('./fixtures/plain.cjs', import.meta.url), 'mul', [3, 4], { on }), 12);
       const who = await rt.run<{ placement: string }>(WORK, 'whoami', [], { on });
       assert.equal(who.placement, on);
     });

@@ -28,7 +28,9 @@ function tsxLoaded(): boolean {
 }
 
 async function registerTsx(): Promise<void> {
-  const api = (await import('tsx/esm/api')) as { register(): unknown };
-  api.register();
+  // Both hooks: a .ts file in a package without "type": "module" is CommonJS to Node.
+  const [esm, cjs] = (await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')])) as [{ register(): unknown }, { register(): unknown }];
+  esm.register();
+  cjs.register();
   (globalThis as Record<symbol, unknown>)[TSX_KEY] = true;
 }

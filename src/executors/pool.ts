@@ -1,6 +1,6 @@
 // The engine behind every placement: queue, dispatch in batches, cancellation, crashes, recycling, stats.
 import type { TransferListItem } from 'node:worker_threads';
-import type { Clock, Timer } from '../core/clock.js';
+import { systemClock, type Clock, type Timer } from '../core/clock.js';
 import { cancellationError, TimeoutError } from '../core/errors.js';
 import type { Placement } from './current-task.js';
 import { deserializeError, serializeError, type SerializedError } from './error-serialization.js';
@@ -571,12 +571,23 @@ export class Pool {
       return;
     }
     if (this.#o.idleTimeout === Infinity || w.handle.inProcess) return;
-    w.idleTimer = this.#o.clock.setTimer(this.#o.idleTimeout, () => {
+    let live = 0;
+    for (const other of this.#workers) if (other.state === LIVE || other.state === STARTING) live++;
+    if (live <= this.#o.min) return;
+    w.idleTimer = this.#idleTimer(this.#o.idleTimeout, () => {
       w.idleTimer = undefined;
       let live = 0;
       for (const other of this.#workers) if (other.state === LIVE || other.state === STARTING) live++;
       if (w.tasks.size === 0 && live > this.#o.min && (w.state === LIVE || w.state === STARTING)) this.#leave(w);
     });
+  }
+
+  /** An idle timer must not keep the host alive on its own: unref it when time is real. */
+  #idleTimer(ms: number, fn: () => void): Timer {
+    if (this.#o.clock !== systemClock) return this.#o.clock.setTimer(ms, fn);
+    const handle = setTimeout(fn, ms);
+    handle.unref();
+    return { cancel: () => clearTimeout(handle) };
   }
 
   #retire(w: PoolWorker): void {

@@ -204,7 +204,11 @@ export class WorkerRuntime {
       this.#settle(id, flags, FAIL, task.reason);
       return;
     }
-    const fn = mod[exportName];
+    let fn = mod[exportName];
+    // A CommonJS module (or TypeScript compiled to it) may expose its exports only as `default`.
+    if (fn === undefined && mod.default !== null && (typeof mod.default === 'object' || typeof mod.default === 'function')) {
+      fn = (mod.default as Module)[exportName];
+    }
     if (typeof fn !== 'function') {
       const what = fn === undefined ? 'is not exported by' : 'is not a function in';
       this.#settle(id, flags, FAIL, new TypeError(`${exportName} ${what} ${this.#urls[modId] ?? 'the module'}`));
