@@ -1,5 +1,6 @@
 // How fast is Braid's Channel against a minimal promise channel: unbuffered ping-pong latency and capacity-128 stream throughput.
 import { Channel } from '../src/communication/channel.js';
+import { availableParallelism, loadavg } from 'node:os';
 import { fmt, median, report, table } from './report.js';
 
 /** The baseline: the ~40-line promise channel of field-notes.md (arrays, closures, no cancellation, no close). */
@@ -155,6 +156,7 @@ report(
   [
     `${RUNS} interleaved runs of ${fmt(ROUNDS)} round trips and ${fmt(MESSAGES)} streamed messages each, after a warm-up.`,
     `Target ping-pong ≤ 1.3× baseline: ${fmt(braidPing, 2)}× — ${braidPing <= 1.3 ? 'met' : 'missed'}.`,
-    `Target stream ≥ 7M msg/s: ${fmt(braidFlow / 1e6, 2)}M — ${braidFlow >= 7e6 ? 'met' : 'missed'}.`,
+    `Target stream ≥ 7M msg/s: ${fmt(braidFlow / 1e6, 2)}M — ${braidFlow >= 7e6 ? 'met' : 'missed'} (the baseline made 7.4M on an idle machine per field-notes.md; compare the ratios when the machine is busy).`,
+    `Load average at the end of the run: ${fmt(loadavg()[0] ?? 0, 2)} on ${fmt(availableParallelism())} cores.`,
   ],
 );
