@@ -603,6 +603,22 @@ export function describeTaskStore(name: string, makeStore: (context: TaskStoreFa
         assert.equal(calls, 3);
       });
 
+      it('TaskStore.onEventsAppended() reports the highest new seq after each commit that appended events', async () => {
+        const seen: number[] = [];
+        const off = store.onEventsAppended((seq) => seen.push(seq));
+        const { task } = await store.createTask({ type: 't' });
+        const running = await claimOne();
+        await Promise.all([store.reportProgress({ id: task.id, leaseToken: running.leaseToken, progress: 5 }), store.saveCheckpoint({ id: task.id, leaseToken: running.leaseToken, checkpoint: 1 })]);
+        await store.renewLease({ id: task.id, leaseToken: running.leaseToken, leaseMs: 1000 });
+        const events = await store.eventsSince();
+        assert.deepEqual(seen, [events[0]!.seq, events[1]!.seq, events[3]!.seq], 'one call per commit that appended; none for a renewal');
+        assert.equal(events.length, 4);
+        off();
+        await store.createTask({ type: 't' });
+        assert.equal(seen.length, 3);
+        assert.throws(() => store.onEventsAppended(null as never), TypeError);
+      });
+
       it('TaskStore methods reject invalid arguments with TypeError or RangeError naming them', async () => {
         await assert.rejects(store.createTask({ type: '' }), /type must be a non-empty string/);
         await assert.rejects(store.createTask({ type: 't', input: 10n }), TypeError);

@@ -332,6 +332,13 @@ export interface TaskStore {
    */
   onTasksAvailable(listener: () => void): () => void;
 
+  /**
+   * Calls `listener` with the highest new `seq` (a hint) after a commit that appended events, so a Server-Sent
+   * Events endpoint in this process can read `eventsSince` at once instead of polling. Same scope and
+   * rules as `onTasksAvailable`: in-process only; other processes' writes are seen by polling.
+   */
+  onEventsAppended(listener: (lastSeq: number) => void): () => void;
+
   /** Commits pending writes, then releases the store; later calls reject. Idempotent. */
   close(): Promise<void>;
 }

@@ -77,11 +77,21 @@ export class SqliteTaskEngine {
     this.#q = Object.fromEntries(Object.entries(queries).map(([verb, sql]) => [verb, db.prepare(sql)])) as Statements;
   }
 
+  /** The highest event seq appended since the last call (0 if none). */
+  #lastSeq = 0;
+
   /** Whether a write since the last call made tasks claimable; clears the flag. */
   takeAvailable(): boolean {
     const available = this.#available;
     this.#available = false;
     return available;
+  }
+
+  /** The highest seq appended since the last call, or 0; clears it. */
+  takeLastSeq(): number {
+    const seq = this.#lastSeq;
+    this.#lastSeq = 0;
+    return seq;
   }
 
   createTask(args: CreateTaskArgs): CreateTaskResult {
@@ -165,7 +175,7 @@ export class SqliteTaskEngine {
       if (chosen.length > 0) {
         const ids = JSON.stringify(chosen);
         const rows = this.#q['claim-tasks'].all({ ids, owner: args.owner, expiresAt: now + args.leaseMs, now }) as TaskRow[];
-        this.#q['claim-tasks/started-events'].run({ ids, now });
+        this.#appended(this.#q['claim-tasks/started-events'].run({ ids, now }).lastInsertRowid);
         // Candidates came in claim order; RETURNING does not keep it.
         const byId = new Map(rows.map((row) => [row.id, row]));
         for (const id of chosen) {
@@ -359,7 +369,11 @@ export class SqliteTaskEngine {
   }
 
   #event(taskId: string, kind: TaskEventKind, payload: Record<string, unknown>, now: number): void {
-    this.#q['append-event'].run({ taskId, kind, payload: JSON.stringify(payload), now });
+    this.#appended(this.#q['append-event'].run({ taskId, kind, payload: JSON.stringify(payload), now }).lastInsertRowid);
+  }
+
+  #appended(seq: number | bigint): void {
+    this.#lastSeq = Math.max(this.#lastSeq, Number(seq));
   }
 
   #toTask(row: TaskRow, now: number): Task {

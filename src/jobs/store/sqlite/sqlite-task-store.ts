@@ -85,6 +85,7 @@ export class SqliteTaskStore implements TaskStore {
   readonly #engine: SqliteTaskEngine;
   readonly #commits: GroupCommit;
   readonly #listeners = new Set<() => void>();
+  readonly #eventListeners = new Set<(lastSeq: number) => void>();
   readonly #progress = new Map<string, PendingProgress>();
   #closed = false;
 
@@ -142,7 +143,11 @@ export class SqliteTaskStore implements TaskStore {
       {
         maxBatch: options.maxBatch ?? 1000,
         afterBatch: (committed) => {
-          if (this.#engine.takeAvailable() && committed) this.#notify();
+          const available = this.#engine.takeAvailable();
+          const lastSeq = this.#engine.takeLastSeq();
+          if (!committed) return;
+          if (available) this.#notify(this.#listeners, undefined);
+          if (lastSeq > 0) this.#notify(this.#eventListeners, lastSeq);
         },
       },
     );
@@ -291,11 +296,21 @@ export class SqliteTaskStore implements TaskStore {
     };
   }
 
+  onEventsAppended(listener: (lastSeq: number) => void): () => void {
+    if (typeof listener !== 'function') throw new TypeError('listener must be a function');
+    const entry = (lastSeq: number) => listener(lastSeq);
+    this.#eventListeners.add(entry);
+    return () => {
+      this.#eventListeners.delete(entry);
+    };
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#commits.close();
     this.#closed = true;
     this.#listeners.clear();
+    this.#eventListeners.clear();
     this.#db.close();
   }
 
@@ -312,11 +327,12 @@ export class SqliteTaskStore implements TaskStore {
     if (this.#closed) throw new Error('The task store is closed');
   }
 
-  #notify(): void {
-    for (const listener of [...this.#listeners]) {
+  #notify<T>(listeners: ReadonlySet<(value: T) => void>, value: T): void {
+    for (const listener of [...listeners]) {
       try {
-        listener();
+        listener(value);
       } catch (error) {
+        // A listener's bug must not break the commit loop; surface it as an uncaught exception.
         process.nextTick(() => {
           throw error;
         });
