@@ -3,7 +3,8 @@
 type AnyFunction = (...args: any[]) => unknown;
 
 /**
- * The callable view of a module `M` (use `typeof import('./work.js')`): every function export keeps
+ * The callable view of a module `M` (the type of its namespace, e.g. `typeof Work` after
+ * `import type * as Work from` the task module): every function export keeps
  * its parameter types and returns `Promise<Awaited<R>>`; non-function exports are absent.
  */
 export type ModuleProxy<M> = {

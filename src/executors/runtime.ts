@@ -106,8 +106,9 @@ const HEAP_REPORT_MS = 250;
  * typed crash errors, backpressure.
  *
  * @example
+ * import type * as Work from '#tasks/work.js'; // the task module's types
  * await using rt = runtime({ threads: 2 });
- * const work = rt.module<typeof import('./work.js')>(new URL('./work.js', import.meta.url), { on: 'thread' });
+ * const work = rt.module<typeof Work>(new URL('./work.js', import.meta.url), { on: 'thread' });
  * const total = await work.sum([1, 2, 3]); // typed from work.ts
  * const raw = await rt.run(new URL('./work.js', import.meta.url), 'sum', [[4, 5]], { on: 'process', timeout: 1_000 });
  */
@@ -188,7 +189,8 @@ export class Runtime implements AsyncDisposable {
    * A typed proxy of a task module: `proxy.fn(...args)` runs export `fn` with `options`.
    *
    * @example
-   * const work = rt.module<typeof import('./work.js')>(new URL('./work.js', import.meta.url), { on: 'process' });
+   * // import type * as Work from '#tasks/work.js';
+   * const work = rt.module<typeof Work>(new URL('./work.js', import.meta.url), { on: 'process' });
    * const digest: string = await work.hash(new Uint8Array([1, 2, 3]));
    */
   module<M>(url: string | URL, options: ModuleOptions): ModuleProxy<M> {
