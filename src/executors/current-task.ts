@@ -20,6 +20,12 @@ export interface TaskContext {
    * A no-op when the caller did not ask for progress.
    */
   progress(value: unknown, message?: string): void;
+  /**
+   * Calls one of the `hooks` the caller passed with this run and resolves with its result: a
+   * per-task line back to the caller (the jobs layer builds `checkpoint(state)` on it). Rejects
+   * when the caller gave no hook of that name.
+   */
+  callHook(name: string, ...args: unknown[]): Promise<unknown>;
 }
 
 /** Internal: how a context reaches the host bridge on its placement. */

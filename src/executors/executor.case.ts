@@ -258,6 +258,19 @@ export function executorCases(on: Placement): void {
     });
   });
 
+  it(`TaskContext.callHook() calls the run's own hooks from ${on}`, async () => {
+    await withShared(async (rt) => {
+      const saved: unknown[] = [];
+      const checkpoint = (state: unknown) => {
+        saved.push(state);
+        return 'saved';
+      };
+      const result = await rt.run(WORK, 'hooked', [{ step: 3 }], { on, hooks: { checkpoint } });
+      assert.deepEqual(result, ['saved', 'The caller passed no hook named "nope"']);
+      assert.deepEqual(saved, [{ step: 3 }]);
+    });
+  });
+
   if (on === 'loop') {
     it('callHostSync() throws a clear error on the loop', async () => {
       await withShared(async (rt) => {

@@ -37,6 +37,7 @@ export interface SubmitOptions {
   isolate?: boolean | undefined;
   onQueueFull?: 'wait' | 'reject' | undefined;
   data?: unknown;
+  hooks?: Readonly<Record<string, (...args: any[]) => unknown>> | undefined;
 }
 
 // Task states. QUEUED and WAITING (for room in a full queue) hold no worker; RUNNING is held by one.
@@ -412,7 +413,7 @@ export class Pool {
           this.#progress(w.tasks.get(batch[i + 1] as number), batch[i + 2], batch[i + 3] as string | undefined);
           break;
         case CALL:
-          this.#hostCall(w, batch[i + 1] as number, batch[i + 2] as string, batch[i + 3] as unknown[]);
+          this.#hostCall(w, batch[i + 1] as number, batch[i + 2] as string, batch[i + 3] as unknown[], batch[i + 4] as number);
           break;
         case READY:
           if (w.state === STARTING) w.state = LIVE;
@@ -455,16 +456,27 @@ export class Pool {
     }
   }
 
-  #hostCall(w: PoolWorker, callId: number, name: string, args: unknown[]): void {
+  #hostCall(w: PoolWorker, callId: number, name: string, args: unknown[], taskId: number): void {
     const reply = (ok: boolean, value: unknown) => {
       if (w.state === EXITED) return;
       w.outbox.push(REPLY, callId, ok, value);
       this.#flush(w);
     };
-    this.#o.hostCall(name, args).then(
+    (taskId === 0 ? this.#o.hostCall(name, args) : this.#callHook(w.tasks.get(taskId), name, args)).then(
       (value) => reply(true, value),
       (error: unknown) => reply(false, w.handle.inProcess ? error : serializeError(error)),
     );
+  }
+
+  #callHook(task: Task | undefined, name: string, args: unknown[]): Promise<unknown> {
+    if (task === undefined || task.state !== RUNNING) return Promise.reject(new Error(`The caller of this task is no longer listening (hook ${JSON.stringify(name)})`));
+    const hook = task.options.hooks?.[name];
+    if (hook === undefined) return Promise.reject(new Error(`The caller passed no hook named ${JSON.stringify(name)}`));
+    try {
+      return Promise.resolve(hook(...args));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   // ─── answering callers, cancellation ─────────────────────────────────────────

@@ -20,7 +20,10 @@ export const OK = 10;
 export const FAIL = 11;
 /** Worker → host: `PROGRESS taskId value message`. */
 export const PROGRESS = 12;
-/** Worker → host: `CALL callId name args` asks the host to run an exposed function. */
+/**
+ * Worker → host: `CALL callId name args taskId` asks the host to run a function: one exposed with
+ * `rt.expose()` when taskId is 0, else one of that task's `hooks`.
+ */
 export const CALL = 13;
 /** Worker → host: `HEAP bytes` reports heap use (only when heap recycling is on). */
 export const HEAP = 14;
@@ -39,7 +42,7 @@ export const ARITY: Readonly<Record<number, number>> = {
   [OK]: 2,
   [FAIL]: 2,
   [PROGRESS]: 3,
-  [CALL]: 3,
+  [CALL]: 4,
   [HEAP]: 1,
   [CRASH]: 1,
   [READY]: 0,

@@ -68,6 +68,8 @@ export interface RunOptions {
   onQueueFull?: 'wait' | 'reject';
   /** Cloned like the arguments and available to the task as `currentTask().data`. */
   data?: unknown;
+  /** Functions the task may call with `currentTask().callHook(name, ...args)` (arguments and result cloned). */
+  hooks?: Readonly<Record<string, HostFunction>>;
 }
 
 /** Options fixed for every call made through a module proxy. */
@@ -335,6 +337,10 @@ function checkRunOptions(options: unknown): asserts options is RunOptions {
   if (o.transfer !== undefined && !Array.isArray(o.transfer)) throw new TypeError('options.transfer must be an array');
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
   if (o.isolate !== undefined && typeof o.isolate !== 'boolean') throw new TypeError('options.isolate must be a boolean');
+  if (o.hooks !== undefined) {
+    if (o.hooks === null || typeof o.hooks !== 'object') throw new TypeError('options.hooks must be an object of functions');
+    for (const [name, fn] of Object.entries(o.hooks)) if (typeof fn !== 'function') throw new TypeError(`options.hooks.${name} must be a function`);
+  }
   if (o.onQueueFull !== undefined && o.onQueueFull !== 'wait' && o.onQueueFull !== 'reject') {
     throw new TypeError(`options.onQueueFull must be 'wait' or 'reject', got ${String(o.onQueueFull)}`);
   }

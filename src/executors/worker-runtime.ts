@@ -52,6 +52,11 @@ class RunningTask implements TaskContext {
     return this.#controller.signal;
   }
 
+  callHook(name: string, ...args: unknown[]): Promise<unknown> {
+    if (typeof name !== 'string' || name === '') return Promise.reject(new TypeError('name must be a non-empty string'));
+    return this.#runtime.callHost(name, args, this.id);
+  }
+
   progress(value: unknown, message?: string): void {
     if ((this.flags & FLAG_PROGRESS) === 0) return;
     if (message !== undefined && typeof message !== 'string') throw new TypeError('message must be a string');
@@ -99,7 +104,7 @@ export class WorkerRuntime {
     this.#options = options;
     this.#inProcess = options.placement === 'loop';
     this.#bridge = {
-      call: (name, args) => this.#callHost(name, args),
+      call: (name, args) => this.#callHost(name, args, 0),
       callSync: (name, args) => {
         if (options.callSync === undefined) {
           throw new Error('callHostSync() cannot be used on the loop placement: it would block the event loop the host function runs on; use await callHost()');
@@ -247,11 +252,17 @@ export class WorkerRuntime {
     this.#push3(kind, id, value);
   }
 
-  #callHost(name: string, args: unknown[]): Promise<unknown> {
+  /** Internal: a call to the host; `taskId` 0 means an exposed function, else that task's hook. */
+  callHost(name: string, args: unknown[], taskId: number): Promise<unknown> {
+    return this.#callHost(name, args, taskId);
+  }
+
+  #callHost(name: string, args: unknown[], taskId: number): Promise<unknown> {
     const callId = this.#nextCall++;
     return new Promise((resolve, reject) => {
       this.#calls.set(callId, { resolve, reject });
-      this.#push4(CALL, callId, name, args);
+      this.#out.push(CALL, callId, name, args, taskId);
+      this.#scheduleFlush();
     });
   }
 
