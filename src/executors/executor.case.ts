@@ -201,6 +201,16 @@ export function executorCases(on: Placement): void {
     });
   });
 
+  it(`Runtime.run() with maxQueue 0 hands tasks only to a free worker on ${on}`, async () => {
+    await withRuntime({ ...single, maxQueue: 0 }, async (rt) => {
+      await rt.run(WORK, 'add', [0, 0], { on });
+      const first = rt.run(WORK, 'sleep', [50], { on });
+      await assert.rejects(rt.run(WORK, 'add', [1, 1], { on, onQueueFull: 'reject' }), QueueFullError);
+      const second = rt.run(WORK, 'add', [2, 2], { on });
+      assert.deepEqual(await Promise.all([first, second]), ['slept', 4]);
+    });
+  });
+
   it(`Runtime.run() delivers progress in order before the result on ${on}`, async () => {
     await withShared(async (rt) => {
       const got: [unknown, string | undefined][] = [];

@@ -161,7 +161,8 @@ export class Pool {
         }
       }
     }
-    const full = this.#queued >= this.#o.maxQueue;
+    // Tasks queued in this tick that free workers will take at the next dispatch do not count.
+    const full = this.#queued >= this.#o.maxQueue && this.#queued >= this.#o.maxQueue + this.#freeSlots();
     if (full && options.onQueueFull === 'reject') return Promise.reject(new QueueFullError(this.#o.maxQueue));
     const flags = (options.onProgress === undefined ? 0 : FLAG_PROGRESS) | (options.isolate === true ? FLAG_ISOLATE : 0);
     const task = new Task(this.#nextId++, modId, module, exportName, args, flags, options, this.#o.clock.now());
@@ -183,6 +184,7 @@ export class Pool {
       task.state = WAITING;
       this.#waiters.push(task);
       this.#waiting++;
+      if (this.#o.maxQueue === 0) this.#scheduleDispatch();
     } else {
       this.#queue.push(task);
       this.#queued++;
@@ -266,9 +268,11 @@ export class Pool {
     this.#dispatchQueued = false;
     if (this.#closed !== undefined) return;
     const dirty: PoolWorker[] = [];
-    while (this.#queued > 0) {
+    while (this.#queued > 0 || this.#waiting > 0) {
       const w = this.#pickWorker();
       if (w === undefined) break;
+      // With the queue empty (maxQueue 0 is a rendezvous) a waiting caller goes straight to a free worker.
+      if (this.#queued === 0) this.#promoteWaiter();
       const task = this.#shift();
       if (task === undefined) break;
       if (w.outbox.length === 0) dirty.push(w);
@@ -276,6 +280,20 @@ export class Pool {
     }
     for (const w of dirty) this.#flush(w);
     this.#ensureMin();
+  }
+
+  /** Task slots available now or by starting workers; only computed when the queue looks full. */
+  #freeSlots(): number {
+    const cap = this.#o.concurrency;
+    let free = 0;
+    let live = 0;
+    for (const w of this.#workers) {
+      if (w.state !== LIVE && w.state !== STARTING) continue;
+      live++;
+      if (w.abandoned === 0 && (w.state === LIVE || w.handle.acceptsEarly)) free += Math.max(0, cap - w.tasks.size);
+    }
+    const spare = this.#o.max - live;
+    return spare > 0 ? free + spare * cap : free;
   }
 
   #pickWorker(): PoolWorker | undefined {
@@ -427,7 +445,7 @@ export class Pool {
       }
       i += (ARITY[kind] ?? 0) + 1;
     }
-    if (this.#queued > 0) this.#dispatch();
+    if (this.#queued > 0 || this.#waiting > 0) this.#dispatch();
   }
 
   #settled(w: PoolWorker, id: number, ok: boolean, value: unknown): void {
@@ -529,7 +547,7 @@ export class Pool {
       // JavaScript on this thread cannot be stopped; stop counting the task against the loop.
       w.tasks.delete(task.id);
       if (w.tasks.size === 0) this.#onIdle(w);
-      if (this.#queued > 0) this.#scheduleDispatch();
+      if (this.#queued > 0 || this.#waiting > 0) this.#scheduleDispatch();
       return;
     }
     w.killReason = `The worker was ended because task ${task.exportName} ignored cancellation for ${this.#o.cancelGrace} ms`;
@@ -676,7 +694,7 @@ export class Pool {
     const delay = n <= 1 ? 0 : Math.min(2_000, 25 * 2 ** (n - 2));
     if (delay === 0) {
       this.#ensureMin();
-      if (this.#queued > 0) this.#scheduleDispatch();
+      if (this.#queued > 0 || this.#waiting > 0) this.#scheduleDispatch();
       return;
     }
     this.#respawnTimer = this.#o.clock.setTimer(delay, () => {
