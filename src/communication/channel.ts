@@ -89,6 +89,8 @@ function checkCapacity(capacity: unknown): number {
  * iteration ends instead). Every wait takes `{ signal, timeout, clock }`; an aborted or timed-out wait
  * leaves the queue at once, so it never later consumes or delivers a value.
  *
+ * Send plain values, not promises: like any promise, the one `receive()` returns adopts a thenable value.
+ *
  * @example
  * const channel = new Channel<number>(16);
  * const consumer = (async () => {
