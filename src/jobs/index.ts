@@ -27,3 +27,6 @@ export type {
   TaskStatus,
   TaskStore,
 } from './store/task-store.js';
+// The dashboard page (served at `/` by the HTTP layer).
+export { dashboardHtml, dashboardContentSecurityPolicy } from './dashboard/dashboard.js';
+export type { DashboardOptions } from './dashboard/dashboard.js';
