@@ -1,0 +1,68 @@
+// The event resource: every task's events, or one task's, as Server-Sent Events replayable from Last-Event-ID.
+
+import type { TaskEvent } from '../store/task-store.js';
+import { ApiError } from './api-error.js';
+import type { ApiRoute } from './api-route.js';
+import { eventsHeadersSchema, eventsQuerySchema, taskIdParamsSchema } from './api-schemas.js';
+import { replayPoint } from './event-streams.js';
+import type { EventStreams } from './event-streams.js';
+import type { ServedTaskService } from './served-service.js';
+
+const FRAME = 'Frames `id: <seq>`, `event: <kind>`, `data: {"seq","taskId","kind","payload","at"}` (`at` in epoch ms), and `: ping` comments every 15 s.';
+
+/**
+ * `GET /events` and `GET /tasks/:id/events`. A client that reconnects with `Last-Event-ID` (or first
+ * connects with `?after=`) gets every later event exactly once, then live ones. Without either,
+ * `/events` starts with live events (the whole log could be large) and `/tasks/:id/events` replays
+ * the task's history from its creation.
+ *
+ * @example
+ * const source = new EventSource(`${url}/tasks/${id}/events`);
+ * source.addEventListener('progress', (e) => console.log(JSON.parse(e.data).payload));
+ */
+export function eventRoutes(service: ServedTaskService, streams: EventStreams): ApiRoute[] {
+  const produces = { status: 200, contentType: 'text/event-stream', description: `Server-Sent Events. ${FRAME}` };
+  return [
+    {
+      method: 'GET',
+      url: '/events',
+      operationId: 'streamEvents',
+      summary: 'Every task’s events, live (Server-Sent Events)',
+      access: 'token-or-query',
+      schema: { querystring: eventsQuerySchema, headers: eventsHeadersSchema },
+      integerQuery: ['after'],
+      produces,
+      errors: [],
+      async handler(request, reply) {
+        const after = replayFrom(request.headers['last-event-id'], (request.query as { after?: number }).after);
+        reply.hijack();
+        await streams.serve(reply.raw, (signal) => service.events(after === undefined ? { signal } : { after, signal }));
+      },
+    },
+    {
+      method: 'GET',
+      url: '/tasks/:id/events',
+      operationId: 'streamTaskEvents',
+      summary: 'One task’s events from its creation, then live (Server-Sent Events)',
+      access: 'token-or-query',
+      schema: { params: taskIdParamsSchema, querystring: eventsQuerySchema, headers: eventsHeadersSchema },
+      integerQuery: ['after'],
+      produces,
+      errors: ['TASK_NOT_FOUND'],
+      async handler(request, reply) {
+        const { id } = request.params as { id: string };
+        const after = replayFrom(request.headers['last-event-id'], (request.query as { after?: number }).after) ?? 0;
+        // Answered as JSON before the stream starts, so a typo'd id is a 404 and not an empty stream.
+        if ((await service.get(id)) === undefined) throw new ApiError('TASK_NOT_FOUND', `Task ${id} not found`);
+        reply.hijack();
+        await streams.serve(reply.raw, (signal): AsyncIterable<TaskEvent> => service.events({ after, taskId: id, signal }));
+      },
+    },
+  ];
+}
+
+function replayFrom(header: string | string[] | undefined, after: number | undefined): number | undefined {
+  const point = replayPoint(header, after);
+  if (point === 'invalid') throw new ApiError('VALIDATION_FAILED', 'headers/last-event-id must be a non-negative integer');
+  return point;
+}
