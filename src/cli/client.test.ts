@@ -25,7 +25,7 @@ const frame = (seq: number, kind = 'progress') => `id: ${seq}\nevent: ${kind}\nd
 
 describe('BraidClient', () => {
   it('BraidClient.create() posts JSON with the bearer token and resolves the answer', async () => {
-    const seen: { method?: string; url?: string; auth?: string; body?: unknown }[] = [];
+    const seen: { method: string | undefined; url: string | undefined; auth: string | undefined; body: unknown }[] = [];
     await withServer(
       (req, res, body) => {
         seen.push({ method: req.method, url: req.url, auth: req.headers.authorization, body: JSON.parse(body) });
