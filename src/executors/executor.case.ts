@@ -406,6 +406,19 @@ function workerCases(on: 'thread' | 'process'): void {
     });
   });
 
+  it(`Runtime.run() on a busy ${kind} starts a timeout when the task starts and returns results as they come`, async () => {
+    await withRuntime({ ...size, concurrencyPerWorker: 4 }, async (rt) => {
+      await rt.run(WORK, 'add', [0, 0], { on });
+      const t0 = Date.now();
+      const done: number[] = [];
+      // One tick, one batch: the last task starts only after the three before it have spun.
+      const runs = [150, 150, 150].map((ms) => rt.run<number>(WORK, 'spin', [ms], { on }).then((v) => (done.push(Date.now() - t0), v)));
+      const late = rt.run<number>(WORK, 'spin', [100], { on, timeout: 250 });
+      assert.deepEqual(await Promise.all([...runs, late]), [150, 150, 150, 100]);
+      assert.ok(done[0]! < 400, `the first result came at ${done[0]} ms, not with the whole batch`);
+    });
+  });
+
   it(`Runtime recycle.maxTasks replaces a ${kind}, starting the replacement before the old one leaves`, async () => {
     await withRuntime({ ...size, recycle: { maxTasks: 2 } }, async (rt) => {
       const a = await idOf(rt);

@@ -5,7 +5,7 @@ import { cancellationError, TimeoutError } from '../core/errors.js';
 import type { Placement } from './current-task.js';
 import { deserializeError, serializeError, type SerializedError } from './error-serialization.js';
 import { QueueFullError, RuntimeClosedError, WorkerCrashedError } from './errors.js';
-import { ARITY, CALL, CANCEL, FAIL, FLAG_ISOLATE, FLAG_PROGRESS, HEAP, LOAD, OK, PROGRESS, READY, REPLY, RUN, splitBatch, type Batch } from './protocol.js';
+import { ARITY, CALL, CANCEL, FAIL, FLAG_ARMED, FLAG_ISOLATE, FLAG_PROGRESS, FLAG_TIMEOUT, HEAP, LOAD, OK, PROGRESS, READY, REPLY, RUN, splitBatch, STARTED, type Batch } from './protocol.js';
 import { unsendableError, type Destination } from './sendable-path.js';
 import { Samples, type PoolStats } from './stats.js';
 import type { WorkerExit, WorkerFactory, WorkerHandle } from './worker-handle.js';
@@ -164,7 +164,10 @@ export class Pool {
     // Tasks queued in this tick that free workers will take at the next dispatch do not count.
     const full = this.#queued >= this.#o.maxQueue && this.#queued >= this.#o.maxQueue + this.#freeSlots();
     if (full && options.onQueueFull === 'reject') return Promise.reject(new QueueFullError(this.#o.maxQueue));
-    const flags = (options.onProgress === undefined ? 0 : FLAG_PROGRESS) | (options.isolate === true ? FLAG_ISOLATE : 0);
+    const flags =
+      (options.onProgress === undefined ? 0 : FLAG_PROGRESS) |
+      (options.isolate === true ? FLAG_ISOLATE : 0) |
+      (options.timeout === undefined || options.timeout === Infinity ? 0 : FLAG_TIMEOUT);
     const task = new Task(this.#nextId++, modId, module, exportName, args, flags, options, this.#o.clock.now());
     const promise = new Promise<unknown>((resolve, reject) => {
       task.resolve = resolve;
@@ -361,21 +364,34 @@ export class Pool {
     task.worker = w;
     task.startedAt = now;
     this.#waitTimes.add(now - task.submittedAt);
-    if (w.tasks.size === 0) this.#markBusy(w, now);
-    w.tasks.set(task.id, task);
-    const { timeout, transfer, data } = task.options;
-    if (timeout !== undefined) {
-      task.timer = this.#o.clock.setTimer(timeout, () =>
-        this.#abandon(task, new TimeoutError(`Task ${task.exportName} timed out after ${timeout} ms`)),
-      );
+    let flags = task.flags;
+    if (w.tasks.size === 0) {
+      this.#markBusy(w, now);
+      // Alone on its worker, the task starts on arrival: time it from now. Any other timed task
+      // reports STARTED, so time spent behind the worker's other tasks does not count.
+      if ((flags & FLAG_TIMEOUT) !== 0) {
+        flags |= FLAG_ARMED;
+        this.#startTimeout(task);
+      }
     }
+    w.tasks.set(task.id, task);
+    const { transfer, data } = task.options;
     if (w.modules[task.modId] !== true) {
       w.modules[task.modId] = true;
       w.outbox.push(LOAD, task.modId, task.module);
     }
-    w.outbox.push(RUN, task.id, task.modId, task.exportName, task.args, task.flags, data);
+    w.outbox.push(RUN, task.id, task.modId, task.exportName, task.args, flags, data);
     if (transfer !== undefined && transfer.length > 0) (w.transfer ??= []).push(...transfer);
     if (++w.dispatched >= this.#o.maxTasks && w.state !== RETIRING) this.#retire(w);
+  }
+
+  /** Starts a task's timeout: at dispatch when it is armed there, else when the worker reports STARTED. */
+  #startTimeout(task: Task): void {
+    const timeout = task.options.timeout ?? Infinity;
+    task.timer?.cancel();
+    task.timer = this.#o.clock.setTimer(timeout, () =>
+      this.#abandon(task, new TimeoutError(`Task ${task.exportName} timed out after ${timeout} ms`)),
+    );
   }
 
   #flush(w: PoolWorker): void {
@@ -439,6 +455,14 @@ export class Pool {
           // A worker that got no task while starting must still be able to idle out.
           if (w.tasks.size === 0) this.#onIdle(w);
           break;
+        case STARTED: {
+          const task = w.tasks.get(batch[i + 1] as number);
+          if (task !== undefined && task.state === RUNNING) {
+            task.startedAt = this.#o.clock.now();
+            this.#startTimeout(task);
+          }
+          break;
+        }
         case HEAP:
           if ((batch[i + 1] as number) > this.#o.maxHeapBytes && (w.state === LIVE || w.state === STARTING)) this.#retire(w);
           break;

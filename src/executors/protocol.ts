@@ -33,6 +33,13 @@ export const CRASH = 15;
 /** Worker → host: `READY` once the worker listens; a worker that exits before it failed to start. */
 export const READY = 16;
 
+/**
+ * Worker → host: `STARTED taskId`, sent (and flushed at once) just before a task with a timeout
+ * but without FLAG_ARMED starts: the host starts its timeout then, not while it waited behind
+ * other tasks in the worker.
+ */
+export const STARTED = 17;
+
 /** Fields after the kind tag, per kind; both sides step through a batch with this table. */
 export const ARITY: Readonly<Record<number, number>> = {
   [LOAD]: 2,
@@ -46,12 +53,22 @@ export const ARITY: Readonly<Record<number, number>> = {
   [HEAP]: 1,
   [CRASH]: 1,
   [READY]: 0,
+  [STARTED]: 1,
 };
 
 /** RUN flag: the caller listens to progress, so the worker should send it. */
 export const FLAG_PROGRESS = 1;
 /** RUN flag: clone the result before handing it back (the loop's `isolate` option). */
 export const FLAG_ISOLATE = 2;
+/** RUN flag: the task has a timeout, so the host wants to know when it really starts. */
+export const FLAG_TIMEOUT = 4;
+/**
+ * RUN flag: the host started the timeout at dispatch, because the task went to a worker holding no
+ * other task (it starts on arrival). Timed tasks without it send STARTED.
+ */
+export const FLAG_ARMED = 8;
+/** A batch that has run this long (ms) sends the results it has so far. */
+export const SLOW_BATCH_MS = 1;
 
 /** A batch on the wire. */
 export type Batch = unknown[];

@@ -1,7 +1,7 @@
 // The worker side of every placement: loads task modules, runs tasks in their context, batches results.
 import { BRIDGE, taskStorage, WORKER_BRIDGE, type HostBridge, type Placement, type TaskContext } from './current-task.js';
 import { deserializeError, serializeError, type SerializedError } from './error-serialization.js';
-import { ARITY, CALL, CANCEL, FAIL, FLAG_ISOLATE, FLAG_PROGRESS, HEAP, LOAD, OK, PROGRESS, REPLY, RUN, splitBatch, type Batch } from './protocol.js';
+import { ARITY, CALL, CANCEL, FAIL, FLAG_ARMED, FLAG_ISOLATE, FLAG_PROGRESS, FLAG_TIMEOUT, HEAP, LOAD, OK, PROGRESS, REPLY, RUN, SLOW_BATCH_MS, splitBatch, STARTED, type Batch } from './protocol.js';
 import { unsendableError } from './sendable-path.js';
 
 /** How a WorkerRuntime talks to its host. */
@@ -94,6 +94,7 @@ export class WorkerRuntime {
   #nextCall = 1;
   #out: Batch = [];
   #receiving = false;
+  #lastFlush = 0;
   #flushQueued = false;
   readonly #flushTask = () => {
     this.#flushQueued = false;
@@ -120,6 +121,7 @@ export class WorkerRuntime {
   /** Handles one batch from the host. */
   receive(batch: Batch): void {
     this.#receiving = true;
+    this.#lastFlush = performance.now();
     try {
       for (let i = 0; i < batch.length; ) {
         const kind = batch[i] as number;
@@ -205,6 +207,12 @@ export class WorkerRuntime {
 
   #start(mod: Module, modId: number, task: RunningTask, exportName: string, args: unknown[]): void {
     const { id, flags } = task;
+    // The host starts this task's timeout when it hears it started: tell it now, before a
+    // synchronous task could keep this thread from saying anything.
+    if ((flags & (FLAG_TIMEOUT | FLAG_ARMED)) === FLAG_TIMEOUT) {
+      this.#out.push(STARTED, id);
+      this.flush();
+    }
     if (task.cancelled) {
       this.#settle(id, flags, FAIL, task.reason);
       return;
@@ -285,9 +293,19 @@ export class WorkerRuntime {
   }
 
   #scheduleFlush(): void {
-    // Inside receive() the flush happens when the batch is done; otherwise wait one microtask so
-    // results settling in the same tick share a message.
-    if (this.#receiving || this.#flushQueued) return;
+    // Inside receive() the flush happens when the batch is done, unless the batch is slow (CPU-bound
+    // tasks): then results leave as they come, at most one message per SLOW_BATCH_MS, so a quick
+    // task is not held back by slow siblings. Otherwise wait one microtask so results settling in
+    // the same tick share a message.
+    if (this.#receiving) {
+      const now = performance.now();
+      if (now - this.#lastFlush > SLOW_BATCH_MS) {
+        this.#lastFlush = now;
+        this.flush();
+      }
+      return;
+    }
+    if (this.#flushQueued) return;
     this.#flushQueued = true;
     queueMicrotask(this.#flushTask);
   }
