@@ -27,6 +27,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   415: 'The body must be application/json',
   422: 'The task type is not registered',
   500: 'Unexpected failure',
+  503: 'The service is closing',
 };
 
 /**
