@@ -9,6 +9,7 @@ export const TASKS = new URL('./fixtures/tasks.mjs', import.meta.url);
 const WORKERPOOL_SCRIPT = new URL('./fixtures/workerpool-worker.mjs', import.meta.url);
 const ECHO_WORKER = new URL('./fixtures/echo-worker.mjs', import.meta.url);
 const ECHO_CHILD = new URL('./fixtures/echo-child.mjs', import.meta.url);
+const COUNTDOWN_WORKER = new URL('./fixtures/countdown-worker.mjs', import.meta.url);
 
 /** A started pool: runs the two bench tasks and shuts down. */
 export interface Pool {
@@ -127,5 +128,22 @@ export async function echoChild(): Promise<{ child: ChildProcess; started: numbe
         child.once('exit', () => resolve());
         child.kill();
       }),
+  };
+}
+
+/** Two bare worker threads running countdown: what the machine allows, with no pool in between. */
+export async function bareCountdownWorkers(): Promise<{ countdown(worker: 0 | 1, n: number): Promise<unknown>; close(): Promise<void> }> {
+  const workers = [new Worker(COUNTDOWN_WORKER), new Worker(COUNTDOWN_WORKER)] as const;
+  const countdown = (worker: 0 | 1, n: number) =>
+    new Promise<unknown>((resolve) => {
+      workers[worker].once('message', resolve);
+      workers[worker].postMessage(n);
+    });
+  await Promise.all([countdown(0, 5_000_000), countdown(1, 5_000_000)]);
+  return {
+    countdown,
+    close: async () => {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
   };
 }

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { braid } from './executors-braid.js';
-import { echoChild, echoWorker, piscina, tinypool, workerpoolPool, type Contender, type Pool } from './executors-contenders.js';
+import { bareCountdownWorkers, echoChild, echoWorker, piscina, tinypool, workerpoolPool, type Contender, type Pool } from './executors-contenders.js';
 import { fmt, median, quantile, report, table } from './report.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -99,9 +99,8 @@ async function latency(): Promise<void> {
 async function countdownSpeedup(): Promise<void> {
   const thread = await braid.thread.start(2);
   const proc = await braid.process.start(2);
-  const one: number[] = [];
-  const twoThreads: number[] = [];
-  const twoProcesses: number[] = [];
+  const bare = await bareCountdownWorkers();
+  const samples = { one: [] as number[], twoThreads: [] as number[], twoProcesses: [] as number[], bareOne: [] as number[], bareTwo: [] as number[] };
   const time = async (fn: () => Promise<unknown>) => {
     const t0 = performance.now();
     await fn();
@@ -109,24 +108,31 @@ async function countdownSpeedup(): Promise<void> {
   };
   const half = COUNTDOWN / 2;
   for (let round = 0; round < ROUNDS; round++) {
-    one.push(await time(() => thread.countdown(COUNTDOWN)));
-    twoThreads.push(await time(() => Promise.all([thread.countdown(half), thread.countdown(half)])));
-    twoProcesses.push(await time(() => Promise.all([proc.countdown(half), proc.countdown(half)])));
+    samples.one.push(await time(() => thread.countdown(COUNTDOWN)));
+    samples.twoThreads.push(await time(() => Promise.all([thread.countdown(half), thread.countdown(half)])));
+    samples.twoProcesses.push(await time(() => Promise.all([proc.countdown(half), proc.countdown(half)])));
+    samples.bareOne.push(await time(() => bare.countdown(0, COUNTDOWN)));
+    samples.bareTwo.push(await time(() => Promise.all([bare.countdown(0, half), bare.countdown(1, half)])));
   }
   await thread.close();
   await proc.close();
-  const base = median(one);
+  await bare.close();
+  const base = median(samples.one);
+  const bareBase = median(samples.bareOne);
+  const row = (how: string, ms: number, vs: number) => [how, fmt(ms), `${fmt(vs / ms, 2)}×`];
   report(
     `executors: countdown(${fmt(COUNTDOWN)}) split over 2 cores`,
     table(
       ['how', 'ms (median)', 'speed-up vs one thread'],
       [
-        ['one Braid thread', fmt(base), '1.00×'],
-        ['two halves on 2 Braid threads', fmt(median(twoThreads)), `${fmt(base / median(twoThreads), 2)}×`],
-        ['two halves on 2 Braid processes', fmt(median(twoProcesses)), `${fmt(base / median(twoProcesses), 2)}×`],
+        row('one Braid thread', base, base),
+        row('two halves on 2 Braid threads', median(samples.twoThreads), base),
+        row('two halves on 2 Braid processes', median(samples.twoProcesses), base),
+        row('one bare worker thread (no pool)', bareBase, bareBase),
+        row('two halves on 2 bare worker threads: the machine\'s ceiling', median(samples.bareTwo), bareBase),
       ],
     ),
-    [`${availableParallelism()} cores; target ≥ 1.85× (Python threads: 1.1×)`, load()],
+    [`${availableParallelism()} cores; target ≥ 1.85× (Python threads: 1.1×); the bare rows show what the machine allowed in this run`, load()],
   );
 }
 
