@@ -465,6 +465,20 @@ function workerCases(on: 'thread' | 'process'): void {
     if (on === 'process') for (const pid of ids) assert.ok(!childPids().includes(pid), `process ${pid} left behind`);
   });
 
+  if (on === 'thread') {
+    it('Runtime stops respawning worker threads that fail to start and fails their tasks', async () => {
+      await withRuntime({ ...size, resourceLimits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 } }, async (rt) => {
+        const error = await rt.run(WORK, 'add', [1, 2], { on }).catch((e: unknown) => e);
+        assert.ok(error instanceof WorkerCrashedError, String(error));
+        assert.match(error.message, /failed to start|fail to start/);
+        await until(() => rt.stats()[on].crashes >= 3, 5_000, 'three attempts');
+        await delay(200);
+        assert.equal(rt.stats()[on].workers, 0, 'no respawn without new work');
+        assert.equal(rt.stats()[on].crashes, 3);
+      });
+    });
+  }
+
   if (on === 'process') {
     it('WorkerCrashedError names the signal when a child process is killed from outside', async () => {
       await withRuntime(size, async (rt) => {

@@ -24,7 +24,7 @@ export interface RuntimeOptions {
   threads?: PoolSize;
   /** Child processes: a fixed count or `{ min, max }`. Default `{ min: 1, max: os.availableParallelism() }`. */
   processes?: PoolSize;
-  /** Tasks one thread or process runs at once (async tasks interleave on its loop). Default 8. */
+  /** Tasks one thread or process holds at once (async ones interleave on its loop; sync ones run in turn). Default 16. */
   concurrencyPerWorker?: number;
   /** Tasks the loop placement runs at once. Default `Infinity`. */
   loopConcurrency?: number;
@@ -155,7 +155,7 @@ export class Runtime implements AsyncDisposable {
       throw new TypeError('clock must implement now() and setTimer()');
     }
     this.#options = {
-      concurrencyPerWorker: 8,
+      concurrencyPerWorker: 16,
       maxQueue: 10_000,
       idleTimeout: 30_000,
       cancelGrace: 1_000,
