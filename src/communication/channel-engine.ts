@@ -31,9 +31,9 @@ export class Waiter<T> {
   reject: (error: unknown) => void = noop;
 
   constructor(
-    readonly kind: number,
+    public kind: number,
     /** The value a sender offers; unused by receivers. */
-    readonly value: T | undefined,
+    public value: T | undefined,
     readonly party: SelectParty | null,
     /** The case's position in its select. */
     readonly index: number,
@@ -85,9 +85,28 @@ function capture(resolve: (value: any) => void, reject: (error: unknown) => void
   capturedReject = reject;
 }
 
-/** A waiter that owns a fresh promise. */
+// Settled plain waiters are reused: a blocked send or receive without a signal then allocates only its promise.
+const pool: Waiter<any>[] = [];
+const POOL_LIMIT = 64;
+
+/**
+ * Puts a settled waiter back for reuse. Only for waiters nothing else can reach any more: no select
+ * (its PendingSelect keeps a list of them) and no guard (the abort closure keeps a reference).
+ */
+function recycle(waiter: Waiter<any>): void {
+  if (pool.length === POOL_LIMIT) return;
+  waiter.value = undefined;
+  waiter.promise = undefined;
+  waiter.resolve = noop;
+  waiter.reject = noop;
+  pool.push(waiter);
+}
+
+/** A waiter that owns a fresh promise (the waiter object itself may be a recycled one). */
 export function promisedWaiter<T>(kind: number, value: T | undefined): Waiter<T> {
-  const waiter = new Waiter<T>(kind, value, null, 0);
+  const waiter: Waiter<T> = pool.pop() ?? new Waiter<T>(kind, value, null, 0);
+  waiter.kind = kind;
+  waiter.value = value;
   waiter.promise = new Promise(capture);
   waiter.resolve = capturedResolve;
   waiter.reject = capturedReject;
@@ -142,23 +161,34 @@ export function guardWaiter(
   });
 }
 
-/** Completes a waiter that carries no value (a sender, a joiner) successfully. */
+/** Completes a waiter that carries no value (a sender, a joiner) successfully. Do not touch it afterwards. */
 export function settleEmpty(waiter: Waiter<any>): void {
-  if (waiter.onSettle !== null) waiter.onSettle();
-  if (waiter.party === null) waiter.resolve(undefined);
-  else waiter.party.settle(waiter, false, waiter.value);
+  if (waiter.party !== null) {
+    waiter.party.settle(waiter, false, waiter.value);
+    return;
+  }
+  const onSettle = waiter.onSettle;
+  if (onSettle !== null) onSettle();
+  waiter.resolve(undefined);
+  if (onSettle === null) recycle(waiter);
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 export const RESOLVED: Promise<void> = Promise.resolve();
 export const RESOLVED_DONE: Promise<IteratorReturnResult<undefined>> = Promise.resolve(DONE);
 
+/** Completes a receiver with `value`. Do not touch it afterwards: it may have been recycled. */
 function deliver<T>(receiver: Waiter<T>, value: T): void {
-  if (receiver.onSettle !== null) receiver.onSettle();
+  if (receiver.party !== null) {
+    receiver.party.settle(receiver, false, value);
+    return;
+  }
+  const onSettle = receiver.onSettle;
+  if (onSettle !== null) onSettle();
   if (receiver.kind === PLAIN) receiver.resolve(value);
   else if (receiver.kind === ITERATE) receiver.resolve({ value, done: false });
-  else if (receiver.kind === MANY) receiver.resolve([value]);
-  else receiver.party!.settle(receiver, false, value);
+  else receiver.resolve([value]);
+  if (onSettle === null) recycle(receiver);
 }
 
 /**
@@ -209,9 +239,10 @@ export class ChannelEngine<T> {
   take(): T {
     const sender = this.senders.shift();
     if (this.buffer.length === 0) {
+      const value = sender!.value as T; // read before settling: the waiter may be recycled
       this.accepted++;
       settleEmpty(sender!);
-      return sender!.value as T;
+      return value;
     }
     const value = this.buffer.shift();
     if (sender !== null) {
