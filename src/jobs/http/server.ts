@@ -93,7 +93,7 @@ export function createServer(service: ServedTaskService, options: ServerOptions 
     ((error: unknown) => {
       console.error('braid http:', error);
     });
-  const allowedHosts = options.allowedHosts === undefined ? undefined : new Set(options.allowedHosts.map((h) => hostName(h)));
+  const allowedHosts = options.allowedHosts === undefined ? undefined : new Set(options.allowedHosts.map(bareHost));
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -232,7 +232,7 @@ export async function serve(service: ServedTaskService, options: ServeOptions = 
     );
   }
   const { host: _host, port: _port, ...serverOptions } = options;
-  const allowedHosts = options.allowedHosts ?? (loopback ? [...LOOPBACK_NAMES, hostName(host)] : undefined);
+  const allowedHosts = options.allowedHosts ?? (loopback ? [...LOOPBACK_NAMES, bareHost(host)] : undefined);
   const app = createServer(service, { ...serverOptions, ...(allowedHosts === undefined ? {} : { allowedHosts }) });
   try {
     await app.listen({ host, port });
@@ -254,6 +254,11 @@ function schemaError(errors: FastifySchemaValidationError[], dataVar: string): E
   if (typeof params.additionalProperty === 'string') message += `: ${JSON.stringify(params.additionalProperty).slice(0, 100)}`;
   if (Array.isArray(params.allowedValues)) message += `: ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
   return new Error(message);
+}
+
+/** A configured host name as `hostName()` reads it from a Host header: lower case, no brackets. */
+function bareHost(host: string): string {
+  return host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
 }
 
 function authorized(request: FastifyRequest, access: RouteAccess, token: string): boolean {
