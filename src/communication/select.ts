@@ -18,20 +18,24 @@ export interface NoneReady {
 
 const NONE: NoneReady = Object.freeze({ case: null, state: 'none' });
 
-function checkCases(cases: unknown): [string[], CaseImpl[]] {
+/** The case names of `cases`, validated; `casesOf(cases, names)` then gives the cases in the same order. */
+function namesOf(cases: unknown): string[] {
   if (typeof cases !== 'object' || cases === null || Array.isArray(cases)) {
     throw new TypeError('cases must be an object of named cases, e.g. { a: channel.receiveCase() }');
   }
   const names = Object.keys(cases);
   if (names.length === 0) throw new TypeError('cases must name at least one case');
-  const impls = names.map((name) => {
-    const c = (cases as Record<string, unknown>)[name];
-    if (!(c instanceof CaseImpl)) {
-      throw new TypeError(`cases.${name} must be made by receiveCase() or sendCase()`);
-    }
-    return c;
-  });
-  return [names, impls];
+  return names;
+}
+
+function casesOf(cases: object, names: string[]): CaseImpl[] {
+  const impls: CaseImpl[] = new Array<CaseImpl>(names.length);
+  for (let i = 0; i < names.length; i++) {
+    const c = (cases as Record<string, unknown>)[names[i]!];
+    if (!(c instanceof CaseImpl)) throw new TypeError(`cases.${names[i]!} must be made by receiveCase() or sendCase()`);
+    impls[i] = c;
+  }
+  return impls;
 }
 
 function isReady(c: CaseImpl): boolean {
@@ -128,8 +132,9 @@ export function select<C extends SelectCases>(cases: C, options?: WaitOptions): 
   let timeout: number | undefined;
   let clock: WaitOptions['clock'];
   try {
-    [names, impls] = checkCases(cases);
-    ({ signal, timeout, clock } = checkWaitOptions(options));
+    names = namesOf(cases);
+    impls = casesOf(cases, names);
+    if (options !== undefined) ({ signal, timeout, clock } = checkWaitOptions(options));
   } catch (error) {
     return Promise.reject(error);
   }
@@ -157,6 +162,7 @@ export function select<C extends SelectCases>(cases: C, options?: WaitOptions): 
  * if (r.case === null) console.log('nothing yet');
  */
 export function trySelect<C extends SelectCases>(cases: C): SelectResult<C> | NoneReady {
-  const [names, impls] = checkCases(cases);
+  const names = namesOf(cases);
+  const impls = casesOf(cases, names);
   return (commitReady(names, impls) as SelectResult<C> | undefined) ?? NONE;
 }
