@@ -1,3 +1,4 @@
+// Unit tests of error crossing: serialize in a worker, clone, revive in the caller.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CancelledError, TimeoutError } from '../core/errors.js';

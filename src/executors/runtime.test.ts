@@ -1,3 +1,4 @@
+// Unit tests of the runtime facade: validation, fake-clock timeouts, disposal, proxy types.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../core/clock.js';

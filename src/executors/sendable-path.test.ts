@@ -1,3 +1,4 @@
+// Unit tests of the unsendable-value path finder behind the TypeErrors at the call.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeUnsendable, unsendableError } from './sendable-path.js';
