@@ -16,19 +16,13 @@ export const DASHBOARD_SCRIPT = String.raw`
   const EVENT_KINDS = ['created', 'started', 'progress', 'checkpoint', 'requested', 'status', 'message'];
   const PAGE = 200;
 
-  // --- token: ?token= moves to sessionStorage and out of the address bar (and history) ---
-  let token = null;
+  // --- token: ?token= is kept in sessionStorage (this tab only) and sent on every call. It stays in
+  // the address bar: the server asks for it on the page itself too, so a reload must still carry it.
+  let token = new URLSearchParams(location.search).get('token');
   try {
-    const params = new URLSearchParams(location.search);
-    const fromUrl = params.get('token');
-    if (fromUrl) {
-      sessionStorage.setItem('braid.token', fromUrl);
-      params.delete('token');
-      const rest = params.toString();
-      history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
-    }
-    token = sessionStorage.getItem('braid.token');
-  } catch (_) { /* storage disabled: work without a token */ }
+    if (token) sessionStorage.setItem('braid.token', token);
+    else token = sessionStorage.getItem('braid.token');
+  } catch (_) { /* storage disabled: use the URL's token only */ }
 
   // --- DOM helpers: text only, never markup ---
   const $ = (id) => document.getElementById(id);
@@ -204,8 +198,10 @@ export const DASHBOARD_SCRIPT = String.raw`
     r.fill.style.width = pct + '%';
     r.fill.parentNode.setAttribute('aria-valuenow', String(pct));
     r.pct.textContent = fmtPct(pct);
-    r.msg.textContent = t.message || '';
-    r.msg.title = t.message || '';
+    // A failed run's error says more than its last progress message.
+    const note = s === 'failed' && t.error ? t.error.name + ': ' + t.error.message : t.message || '';
+    r.msg.textContent = note;
+    r.msg.title = note;
     r.created.textContent = fmtTime(t.createdAt);
     r.dur.textContent = fmtDuration(duration(t));
     const key = s;
@@ -251,7 +247,7 @@ export const DASHBOARD_SCRIPT = String.raw`
         el('div', { class: 'msg', text: t.message || '' })),
       el('dl', null,
         el('dt', { text: 'Created' }), el('dd', { text: fmtTime(t.createdAt) }),
-        el('dt', { text: 'Run at' }), el('dd', { text: t.runAt ? fmtTime(t.runAt) : '—' }),
+        t.runAt ? el('dt', { text: 'Run at' }) : null, t.runAt ? el('dd', { text: fmtTime(t.runAt) }) : null,
         el('dt', { text: 'Started' }), el('dd', { text: fmtTime(t.startedAt) }),
         el('dt', { text: 'Finished' }), el('dd', { text: fmtTime(t.finishedAt) }),
         el('dt', { text: 'Duration' }), el('dd', { text: fmtDuration(d) }),
