@@ -59,6 +59,8 @@ class Task {
   timer: Timer | undefined = undefined;
   deadlineTimer: Timer | undefined = undefined;
   graceTimer: Timer | undefined = undefined;
+  /** Answered early (cancel, timeout) while a worker still runs it. */
+  abandoned = false;
   onAbort: (() => void) | undefined = undefined;
   resolve!: (value: unknown) => void;
   reject!: (error: unknown) => void;
@@ -107,6 +109,8 @@ class PoolWorker {
 }
 
 const MAX_START_FAILURES = 3;
+/** The longest delay setTimeout honours (longer ones fire at once). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * A pool of workers of one placement. Submissions are queued and dispatched in a microtask, so a
@@ -179,7 +183,7 @@ export class Pool {
     }
     if (options.deadline !== undefined) {
       const ms = options.deadline;
-      task.deadlineTimer = this.#o.clock.setTimer(ms, () =>
+      task.deadlineTimer = this.#setTimer(ms, () =>
         this.#abandon(task, new TimeoutError(`Task ${exportName} missed its deadline of ${ms} ms`)),
       );
     }
@@ -389,7 +393,7 @@ export class Pool {
   #startTimeout(task: Task): void {
     const timeout = task.options.timeout ?? Infinity;
     task.timer?.cancel();
-    task.timer = this.#o.clock.setTimer(timeout, () =>
+    task.timer = this.#setTimer(timeout, () =>
       this.#abandon(task, new TimeoutError(`Task ${task.exportName} timed out after ${timeout} ms`)),
     );
   }
@@ -476,8 +480,8 @@ export class Pool {
     const task = w.tasks.get(id);
     if (task === undefined) return;
     w.tasks.delete(id);
-    if (task.graceTimer !== undefined) {
-      task.graceTimer.cancel();
+    if (task.abandoned) {
+      task.graceTimer?.cancel();
       if (!w.handle.inProcess) w.abandoned--;
     }
     if (ok) this.#consecutiveCrashes = 0;
@@ -562,7 +566,8 @@ export class Pool {
     this.#flush(w);
     // The loop cannot be killed, so nothing there is at risk: keep using it.
     if (!w.handle.inProcess) w.abandoned++;
-    task.graceTimer = this.#o.clock.setTimer(this.#o.cancelGrace, () => this.#graceKill(w, task));
+    task.abandoned = true;
+    task.graceTimer = this.#setTimer(this.#o.cancelGrace, () => this.#graceKill(w, task));
   }
 
   #graceKill(w: PoolWorker, task: Task): void {
@@ -636,10 +641,15 @@ export class Pool {
     });
   }
 
+  /** A timer on the pool's clock; none for Infinity, and never past what setTimeout can hold. */
+  #setTimer(ms: number, fn: () => void): Timer | undefined {
+    return ms === Infinity ? undefined : this.#o.clock.setTimer(Math.min(ms, MAX_TIMER_MS), fn);
+  }
+
   /** An idle timer must not keep the host alive on its own: unref it when time is real. */
   #idleTimer(ms: number, fn: () => void): Timer {
-    if (this.#o.clock !== systemClock) return this.#o.clock.setTimer(ms, fn);
-    const handle = setTimeout(fn, ms);
+    if (this.#o.clock !== systemClock) return this.#o.clock.setTimer(Math.min(ms, MAX_TIMER_MS), fn);
+    const handle = setTimeout(fn, Math.min(ms, MAX_TIMER_MS));
     handle.unref();
     return { cancel: () => clearTimeout(handle) };
   }

@@ -149,11 +149,14 @@ export class ProcessWorkerHandle implements WorkerHandle {
     };
     // The child cannot time out a blocking read, so the host answers for it when time is up.
     const timeout = this.#options.hostCallTimeout;
-    const timer = setTimeout(
-      () => reply(false, serializeError(new TimeoutError(`callHostSync('${name}') got no reply within ${timeout} ms`))),
-      timeout,
-    );
-    timer.unref();
+    const timer =
+      timeout === Infinity
+        ? undefined
+        : setTimeout(
+            () => reply(false, serializeError(new TimeoutError(`callHostSync('${name}') got no reply within ${timeout} ms`))),
+            Math.min(timeout, 2_147_483_647),
+          );
+    timer?.unref();
     this.#events.callHost(name, args).then(
       (value) => reply(true, value),
       (error: unknown) => reply(false, serializeError(error)),

@@ -54,6 +54,18 @@ describe('runtime', () => {
     await assert.rejects(queued, TimeoutError);
   });
 
+  it('Runtime.run() schedules no timer for an Infinity timeout, deadline or cancelGrace', async () => {
+    const clock = new FakeClock();
+    await using rt = runtime({ clock, cancelGrace: Infinity });
+    const controller = new AbortController();
+    const pending = rt.run(WORK, 'hang', [], { on: 'loop', timeout: Infinity, deadline: Infinity, signal: controller.signal });
+    await clock.advance(1);
+    assert.equal(clock.pendingTimers, 0);
+    controller.abort();
+    await assert.rejects(pending, { name: 'CancelledError' });
+    assert.equal(clock.pendingTimers, 0);
+  });
+
   it('Runtime.run() on a placement sized 0 rejects with RangeError', async () => {
     await using rt = runtime({ threads: 0 });
     await assert.rejects(rt.run(WORK, 'add', [1, 2], { on: 'thread' }), { name: 'RangeError', message: /threads: 0/ });
