@@ -199,7 +199,14 @@ export class WorkerRuntime {
       pending =
         url === undefined
           ? Promise.reject(new Error(`Module ${modId} was never announced to this worker`))
-          : this.#options.importModule(url).then((mod) => (this.#loaded[modId] = mod));
+          : this.#options.importModule(url).then(
+              (mod) => (this.#loaded[modId] = mod),
+              (error: unknown) => {
+                // Let a later task try again (the file may appear); Node itself caches what must stay failed.
+                this.#loading.delete(modId);
+                throw error;
+              },
+            );
       this.#loading.set(modId, pending);
     }
     return pending;
