@@ -30,3 +30,8 @@ export type {
 // The dashboard page (served at `/` by the HTTP layer).
 export { dashboardHtml, dashboardContentSecurityPolicy } from './dashboard/dashboard.js';
 export type { DashboardOptions } from './dashboard/dashboard.js';
+// The HTTP API over a task service (fastify): routes, SSE, metrics, OpenAPI, token auth.
+export { createServer, serve } from './http/server.js';
+export type { ServerOptions, ServeOptions, ServingServer } from './http/server.js';
+export type { ServedTaskService } from './http/served-service.js';
+export type { ApiErrorBody, ApiErrorCode } from './http/api-error.js';

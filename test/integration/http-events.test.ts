@@ -8,7 +8,7 @@ import { isFinished, openHttp, sseReader, waitFor } from './fixtures/http-harnes
 import type { HttpHarness, SseFrame } from './fixtures/http-harness.js';
 
 /** The real service, with a count of event iterations open right now. */
-function counted(service: TaskService, open: { now: number; total: number }): ServedTaskService {
+function counted(service: TaskService, open: { now: number; total: number }, closeDelayMs = 0): ServedTaskService {
   return {
     types: service.types,
     create: service.create.bind(service),
@@ -26,6 +26,7 @@ function counted(service: TaskService, open: { now: number; total: number }): Se
           try {
             yield* inner;
           } finally {
+            if (closeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, closeDelayMs));
             open.now--;
           }
         },
@@ -163,5 +164,29 @@ describe('HTTP event streams on server close', () => {
       await h.close().catch(() => undefined);
     }
     assert.deepEqual(h.errors, []);
+  });
+});
+
+describe('HTTP requests while the server closes', () => {
+  it('a request that arrives while the server closes answers 503 UNAVAILABLE in the API’s error shape', async () => {
+    const open = { now: 0, total: 0 };
+    // The event iterator takes 300 ms to close, which holds the server in its closing phase.
+    const h = await openHttp({ wrap: (service) => counted(service, open, 300) });
+    try {
+      assert.equal((await h.request('/health')).status, 200);
+      const reader = sseReader(await h.request('/events?after=0'));
+      await h.request('/tasks', { method: 'POST', body: { type: 'echo' } });
+      await reader.take(1);
+      const closed = h.server.close();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const response = await h.request('/health');
+      assert.equal(response.status, 503);
+      assert.equal(response.headers.get('connection'), 'close');
+      assert.deepEqual(await response.json(), { error: { code: 'UNAVAILABLE', message: 'The server is shutting down' } });
+      await closed;
+      assert.equal(open.now, 0);
+    } finally {
+      await h.close().catch(() => undefined);
+    }
   });
 });

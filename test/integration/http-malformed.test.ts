@@ -100,6 +100,11 @@ describe('HTTP malformed requests', () => {
     assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'BODY_TOO_LARGE');
   });
 
+  it('HEAD of an event stream answers 404 at once instead of holding the connection', async () => {
+    const response = await h.request('/events', { method: 'HEAD' });
+    assert.equal(response.status, 404);
+  });
+
   it('a request with a broken percent-encoding answers 400 VALIDATION_FAILED', async () => {
     const { status, body } = await raw(h.url, 'GET', '/tasks/%E0%A4%A');
     assert.equal(status, 400);

@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bearerToken, tokenMatches } from './bearer-auth.js';
+import { bearerToken, tokenMatcher } from './bearer-auth.js';
 
 describe('bearer auth', () => {
-  it('tokenMatches() is true only for the exact token', () => {
-    assert.equal(tokenMatches('s3cret-token', 's3cret-token'), true);
-    assert.equal(tokenMatches('s3cret-toke', 's3cret-token'), false);
-    assert.equal(tokenMatches('s3cret-tokenX', 's3cret-token'), false);
-    assert.equal(tokenMatches('', 's3cret-token'), false);
-    assert.equal(tokenMatches('S3CRET-TOKEN', 's3cret-token'), false);
+  it('tokenMatcher() accepts only the exact token', () => {
+    const matches = tokenMatcher('s3cret-token');
+    assert.equal(matches('s3cret-token'), true);
+    assert.equal(matches('s3cret-token'), true);
+    assert.equal(matches('s3cret-toke'), false);
+    assert.equal(matches('s3cret-tokenX'), false);
+    assert.equal(matches(''), false);
+    assert.equal(matches('S3CRET-TOKEN'), false);
   });
 
   it('bearerToken() reads the Bearer scheme case-insensitively and nothing else', () => {

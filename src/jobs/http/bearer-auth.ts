@@ -3,16 +3,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
- * True when `candidate` equals `token`, in time that depends on neither: both are hashed first, so
- * the comparison leaks neither the matching prefix nor the token's length.
+ * A check of candidates against `token`, in time that depends on neither: both sides are SHA-256
+ * digests (the token's computed once), so the comparison leaks neither a matching prefix nor the
+ * token's length.
  *
  * @example
- * tokenMatches('s3cret', 's3cret'); // true
+ * const matches = tokenMatcher('s3cret');
+ * matches('s3cret'); // true
  */
-export function tokenMatches(candidate: string, token: string): boolean {
-  const a = createHash('sha256').update(candidate, 'utf8').digest();
-  const b = createHash('sha256').update(token, 'utf8').digest();
-  return timingSafeEqual(a, b);
+export function tokenMatcher(token: string): (candidate: string) => boolean {
+  const expected = createHash('sha256').update(token, 'utf8').digest();
+  return (candidate) => timingSafeEqual(createHash('sha256').update(candidate, 'utf8').digest(), expected);
 }
 
 /**

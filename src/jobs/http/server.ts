@@ -10,7 +10,7 @@ import { ApiError, toApiError } from './api-error.js';
 import { coerceIntegers } from './api-route.js';
 import type { ApiRoute, RouteAccess } from './api-route.js';
 import { namedSchemas } from './api-schemas.js';
-import { bearerToken, tokenMatches } from './bearer-auth.js';
+import { bearerToken, tokenMatcher } from './bearer-auth.js';
 import { eventRoutes } from './event-routes.js';
 import { EventStreams } from './event-streams.js';
 import { hostName, isLoopbackHost } from './loopback.js';
@@ -87,6 +87,7 @@ export function createServer(service: ServedTaskService, options: ServerOptions 
   }
   checkServerOptions(options);
   const token = options.token;
+  const matches = token === undefined ? undefined : tokenMatcher(token);
   const clock = options.clock ?? systemClock;
   const report =
     options.onError ??
@@ -96,9 +97,13 @@ export function createServer(service: ServedTaskService, options: ServerOptions 
   const allowedHosts = options.allowedHosts === undefined ? undefined : new Set(options.allowedHosts.map(bareHost));
 
   const app = Fastify({
-    logger: options.logger ?? false,
+    // The event streams and the page take ?token=: never write it to a log.
+    logger: options.logger === true ? { serializers: { req: (req) => ({ method: req.method, url: redactToken(req.url), remoteAddress: req.ip }) } } : false,
     bodyLimit: options.bodyLimit ?? MIB,
-    return503OnClosing: true,
+    // Requests that arrive while closing get our own 503 (below), in the API's error shape.
+    return503OnClosing: false,
+    // HEAD of an event stream would hold a connection open with no body to send.
+    exposeHeadRoutes: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // Strict validation: a body's "5" is not the number 5 and unknown fields are refused, not dropped.
     // `strict: false` lets a type's inputSchema use annotations ajv does not know (e.g. `example`).
@@ -116,6 +121,7 @@ export function createServer(service: ServedTaskService, options: ServerOptions 
   const requests = new Map<string, { method: string; route: string; status: number; count: number }>();
   const typeNames = service.types.map((t) => t.name);
 
+  let closing = false;
   let openApiJson: string | undefined;
   const routes: ApiRoute[] = [];
   routes.push(
@@ -146,13 +152,18 @@ export function createServer(service: ServedTaskService, options: ServerOptions 
 
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     void reply.header('x-content-type-options', 'nosniff').header('cache-control', 'no-store');
+    if (closing) {
+      void reply.header('connection', 'close');
+      done(new ApiError('UNAVAILABLE', 'The server is shutting down'));
+      return;
+    }
     if (allowedHosts !== undefined && !allowedHosts.has(hostName(request.headers.host ?? ''))) {
       done(new ApiError('FORBIDDEN_HOST', 'The Host header names a host this server does not answer for'));
       return;
     }
-    if (token !== undefined) {
+    if (matches !== undefined) {
       const access = (request.routeOptions.config as { access?: RouteAccess }).access ?? 'token';
-      if (access !== 'open' && !authorized(request, access, token)) {
+      if (access !== 'open' && !authorized(request, access, matches)) {
         done(new ApiError('UNAUTHORIZED', 'A valid token is required: send Authorization: Bearer <token>'));
         return;
       }
@@ -171,6 +182,7 @@ export function createServer(service: ServedTaskService, options: ServerOptions 
 
   // Event streams never end on their own: end them before the server waits for open connections.
   app.addHook('preClose', async () => {
+    closing = true;
     await streams.closeAll();
   });
 
@@ -256,17 +268,21 @@ function schemaError(errors: FastifySchemaValidationError[], dataVar: string): E
   return new Error(message);
 }
 
+function redactToken(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+}
+
 /** A configured host name as `hostName()` reads it from a Host header: lower case, no brackets. */
 function bareHost(host: string): string {
   return host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
 }
 
-function authorized(request: FastifyRequest, access: RouteAccess, token: string): boolean {
+function authorized(request: FastifyRequest, access: RouteAccess, matches: (candidate: string) => boolean): boolean {
   const header = bearerToken(request.headers.authorization);
-  if (header !== undefined) return tokenMatches(header, token);
+  if (header !== undefined) return matches(header);
   if (access !== 'token-or-query') return false;
   const query = (request.query as Record<string, unknown> | undefined)?.token;
-  return typeof query === 'string' && tokenMatches(query, token);
+  return typeof query === 'string' && matches(query);
 }
 
 function checkServerOptions(options: ServerOptions): void {
