@@ -201,8 +201,8 @@ export class BraidClient {
       return await fetch(url, init);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const cause = (error as { cause?: { code?: string } }).cause;
-      const why = cause?.code === 'ECONNREFUSED' ? 'connection refused' : cause?.code ?? (error as Error).message;
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code === 'ECONNREFUSED' ? 'connection refused' : (cause?.code ?? cause?.message ?? (error as Error).message);
       throw new ApiError('UNREACHABLE', `cannot reach ${this.url.origin} (${why}); is \`braid serve\` running?`, 0, { cause: error });
     }
   }

@@ -10,12 +10,15 @@ import { watch } from './watch.js';
 
 const COMMANDS: readonly Command[] = [serve, add, status, ls, watch, cancel, pause, resume];
 
+/** A summary's first clause, for the command list. */
+const brief = (summary: string): string => summary.split(/[;:(.]/)[0]!.trim();
+
 const HELP = `braid — durable background tasks on Node.js's event loop, threads and processes
 
 Usage: braid <command> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${`${c.name} ${c.synopsis}`.padEnd(24)}${c.summary.split('\n')[0]!.split(': ')[0]!.split('. ')[0]!.replace(/\.$/, '')}`).join('\n')}
+${COMMANDS.map((c) => `  ${`${c.name} ${c.synopsis}`.padEnd(24)}${brief(c.summary)}`).join('\n')}
   help [COMMAND]          show help
 
 The client commands talk to a running \`braid serve\` at --url (default $BRAID_URL or http://127.0.0.1:7700).

@@ -6,6 +6,7 @@ import { isLoopbackHost } from '../jobs/http/loopback.js';
 import { serve as serveHttp } from '../jobs/http/server.js';
 import { TaskService } from '../jobs/service/task-service.js';
 import { intOption, stringOption, UsageError, type Command } from './args.js';
+import { seedDemoTasks } from './demo-tasks.js';
 
 /** The `serve` command. */
 export const serve: Command = {
@@ -23,6 +24,7 @@ export const serve: Command = {
     port: { type: 'string', arg: 'N', description: 'port, 0 for any free one (default 7700)' },
     host: { type: 'string', arg: 'HOST', description: 'interface to bind (default 127.0.0.1; others need --token)' },
     token: { type: 'string', arg: 'TOKEN', description: 'require Authorization: Bearer TOKEN (default $BRAID_TOKEN)' },
+    demo: { type: 'boolean', description: 'on an empty database, start one task of each type (inputs from their schemas)' },
   },
   async run(parsed, io) {
     const tasks = stringOption(parsed, 'tasks');
@@ -47,22 +49,26 @@ export const serve: Command = {
       throw error;
     }
     const url = server.url.endsWith('/') ? server.url : `${server.url}/`;
-    // First line is the contract scripts read: "listening on <url>".
-    io.stdout.write(`braid: listening on ${url}\n`);
-    io.stdout.write(`braid: tasks ${service.types.map((t) => `${t.name} (${t.on})`).join(', ')} from ${relative(process.cwd(), path) || path}\n`);
-    io.stdout.write(`braid: database ${db}${token === undefined ? '' : '; API needs the bearer token'}\n`);
-    io.stdout.write(`braid: dashboard ${url}${token === undefined ? '' : '?token=…'} — Ctrl-C to stop\n`);
-
-    await new Promise<void>((resolve) => {
-      if (io.signal.aborted) resolve();
-      else io.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    io.stdout.write('braid: shutting down (running tasks are released, not lost)\n');
-    // Server first, so no request reaches a closing service; then the service releases its leases.
     try {
-      await server.close();
+      const seeded = parsed.values.demo === true ? await seedDemoTasks(service) : [];
+      // First line is the contract scripts read: "listening on <url>".
+      io.stdout.write(`braid: listening on ${url}\n`);
+      io.stdout.write(`braid: tasks ${service.types.map((t) => `${t.name} (${t.on})`).join(', ')} from ${relative(process.cwd(), path) || path}\n`);
+      io.stdout.write(`braid: database ${db}${token === undefined ? '' : '; API needs the bearer token'}\n`);
+      if (seeded.length > 0) io.stdout.write(`braid: demo: started ${seeded.length} task${seeded.length === 1 ? '' : 's'}, one of each type\n`);
+      io.stdout.write(`braid: dashboard ${url}${token === undefined ? '' : '?token=…'} — Ctrl-C to stop\n`);
+      await new Promise<void>((resolve) => {
+        if (io.signal.aborted) resolve();
+        else io.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      io.stdout.write('braid: shutting down (running tasks are released, not lost)\n');
     } finally {
-      await service.close();
+      // Server first, so no request reaches a closing service; then the service releases its leases.
+      try {
+        await server.close();
+      } finally {
+        await service.close();
+      }
     }
     io.stdout.write('braid: stopped\n');
     return 0;

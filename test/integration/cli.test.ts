@@ -1,6 +1,8 @@
 // Runs the `braid` command as users do: `braid serve` as a child process, the client commands against it.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,9 +177,14 @@ describe('braid command', { timeout: 180_000 }, () => {
     const unknown = await braid(['add', 'nope', '--url', url]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^braid: UNKNOWN_TASK_TYPE: /);
-    const unreachable = await braid(['ls', '--url', 'http://127.0.0.1:9']);
+    // A port that was free a moment ago: nothing listens there.
+    const probe = createNetServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const unreachable = await braid(['ls', '--url', `http://127.0.0.1:${port}`]);
     assert.equal(unreachable.code, 1);
-    assert.match(unreachable.stderr, /^braid: UNREACHABLE: cannot reach http:\/\/127\.0\.0\.1:9/);
+    assert.equal(unreachable.stderr, `braid: UNREACHABLE: cannot reach http://127.0.0.1:${port} (connection refused); is \`braid serve\` running?\n`);
   });
 
   it('usage errors exit 2 with the command help', async () => {
@@ -193,6 +200,16 @@ describe('braid command', { timeout: 180_000 }, () => {
     const help = await braid(['--help']);
     assert.equal(help.code, 0);
     for (const command of ['serve', 'add', 'status', 'ls', 'watch', 'cancel', 'pause', 'resume']) assert.match(help.stdout, new RegExp(`\\n  ${command} `));
+  });
+
+  it('the built binary dist/cli/main.js runs (after npm run build)', { skip: existsSync(join(root, 'dist/cli/run-command.js')) ? false : 'not built: run npm run build' }, async () => {
+    const run = await new Promise<Run>((resolve) => {
+      execFile(process.execPath, ['dist/cli/main.js', 'status', '01ZZZZZZZZZZZZZZZZZZZZZZZZ', '--url', url], { cwd: root, timeout: 30_000 }, (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr }),
+      );
+    });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^braid: TASK_NOT_FOUND: /);
   });
 
   it('braid serve refuses a non-loopback host without a token', async () => {
