@@ -276,4 +276,21 @@ describe('Channel', () => {
     await assert.rejects(batch, CancelledError);
     assert.deepEqual(channel.trySend(1), { state: 'full' });
   });
+  it('Channel.receive() waits reuse nothing a late abort could reach: each wait gets its own value', async () => {
+    const channel = new Channel<number>();
+    const controllers: AbortController[] = [];
+    for (let i = 0; i < 100; i++) {
+      const controller = new AbortController();
+      controllers.push(controller);
+      const guarded = channel.receive({ signal: controller.signal });
+      const plain = channel.receive();
+      channel.trySend(i);
+      channel.trySend(-i);
+      assert.deepEqual([await guarded, await plain], [i, -i]);
+    }
+    const next = channel.receive();
+    for (const c of controllers) c.abort(); // long after their waits completed
+    assert.deepEqual(channel.trySend(7), { state: 'ok' });
+    assert.equal(await next, 7);
+  });
 });
