@@ -1,4 +1,6 @@
 // Turns thrown values into cloneable records and back, so errors cross threads and processes intact.
+import { ActorStoppedError } from '../communication/actor-ref.js';
+import { ChannelClosedError } from '../communication/channel-closed-error.js';
 import { CancelledError, TimeoutError } from '../core/errors.js';
 import { QueueFullError, RuntimeClosedError, WorkerCrashedError } from './errors.js';
 
@@ -34,6 +36,8 @@ for (const [name, ctor] of [
   ['WorkerCrashedError', WorkerCrashedError],
   ['QueueFullError', QueueFullError],
   ['RuntimeClosedError', RuntimeClosedError],
+  ['ChannelClosedError', ChannelClosedError],
+  ['ActorStoppedError', ActorStoppedError],
 ] as const) {
   if (!registry.has(name)) registry.set(name, ctor);
 }

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { ChannelClosedError } from '../communication/channel-closed-error.js';
 import { CancelledError, TimeoutError } from '../core/errors.js';
 import type { Placement } from './current-task.js';
 import { currentTask } from './current-task.js';
@@ -135,6 +136,10 @@ export function executorCases(on: Placement): void {
       const cancelled = await rt.run(WORK, 'fail', ['cancelled'], { on, isolate: true }).catch((e: unknown) => e);
       assert.ok(cancelled instanceof CancelledError);
       assert.equal(cancelled.message, 'stopped inside');
+
+      const closed = await rt.run(WORK, 'fail', ['channel'], { on, isolate: true }).catch((e: unknown) => e);
+      assert.ok(closed instanceof ChannelClosedError, String(closed));
+      assert.deepEqual(closed.value, { order: 7 });
 
       const custom = await rt.run(WORK, 'fail', ['custom'], { on, isolate: true }).catch((e: unknown) => e);
       assert.ok(custom instanceof PaymentDeclinedError, `got ${String(custom)}`);

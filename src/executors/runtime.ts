@@ -5,7 +5,9 @@ import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { systemClock, type Clock } from '../core/clock.js';
+import { BusClosedError, SubscriptionClosedError, SupervisorGaveUpError } from '../communication/index.js';
 import type { Placement } from './current-task.js';
+import { registerErrorClass } from './error-serialization.js';
 import { RuntimeClosedError } from './errors.js';
 import { LoopWorkerHandle } from './loop-worker-handle.js';
 import { moduleProxy, type ModuleProxy } from './module-proxy.js';
@@ -100,6 +102,13 @@ const EMPTY_STATS: PoolStats = Object.freeze({
   workerIds: [],
 }) as PoolStats;
 const HEAP_REPORT_MS = 250;
+
+// Errors of the heavier communication modules are registered here, on the host that revives task
+// errors, so that a worker's start-up does not have to load those modules (the light ones are
+// registered with the registry itself).
+registerErrorClass(BusClosedError);
+registerErrorClass(SubscriptionClosedError);
+registerErrorClass(SupervisorGaveUpError);
 
 /**
  * Runs exported functions of task modules on the event loop, on a worker-thread pool or on a
