@@ -136,3 +136,32 @@ function raw(base: string, method: string, path: string): Promise<{ status: numb
     req.end();
   });
 }
+
+describe('HTTP unexpected failures', () => {
+  it('an unexpected error answers 500 INTERNAL without its message or stack, and is reported', async () => {
+    const h = await openHttp({
+      wrap: (service) => ({
+        types: service.types,
+        create: service.create.bind(service),
+        get: () => Promise.reject(new Error('SQLITE_CORRUPT at /var/lib/secret/tasks.db')),
+        list: service.list.bind(service),
+        setStatus: service.setStatus.bind(service),
+        events: service.events.bind(service),
+        counts: service.counts.bind(service),
+        durations: service.durations.bind(service),
+      }),
+    });
+    try {
+      const response = await h.request('/tasks/01ZZZZZZZZZZZZZZZZZZZZZZZZ');
+      assert.equal(response.status, 500);
+      const text = await response.text();
+      assert.deepEqual(JSON.parse(text), { error: { code: 'INTERNAL', message: 'Internal server error' } });
+      assert.doesNotMatch(text, /secret|SQLITE|at /);
+      assert.equal(h.errors.length, 1);
+      assert.match(String(h.errors[0]), /SQLITE_CORRUPT/);
+      assert.equal((await h.request('/health')).status, 200);
+    } finally {
+      await h.close();
+    }
+  });
+});

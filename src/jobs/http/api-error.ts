@@ -3,7 +3,12 @@
 import { TaskServiceError } from '../service/task-service-error.js';
 import { TaskStoreError } from '../store/task-store-error.js';
 
-/** Every `error.code` the API answers with; clients may switch on these, they never change meaning. */
+/**
+ * Every `error.code` the API answers with; clients may switch on these, they never change meaning.
+ *
+ * @example
+ * const retryable = (code: ApiErrorCode) => code === 'UNAVAILABLE' || code === 'INTERNAL';
+ */
 export type ApiErrorCode =
   | 'VALIDATION_FAILED'
   | 'UNAUTHORIZED'
@@ -32,7 +37,13 @@ export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   UNAVAILABLE: 503,
 };
 
-/** The JSON body of every error response. */
+/**
+ * The JSON body of every error response.
+ *
+ * @example
+ * const body = (await response.json()) as ApiErrorBody;
+ * if (body.error.code === 'TASK_NOT_FOUND') console.log(body.error.message);
+ */
 export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string };
 }

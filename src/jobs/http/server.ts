@@ -19,7 +19,12 @@ import type { ServedTaskService } from './served-service.js';
 import { systemRoutes } from './system-routes.js';
 import { taskRoutes } from './task-routes.js';
 
-/** Options of `createServer()`. */
+/**
+ * Options of `createServer()`.
+ *
+ * @example
+ * const options: ServerOptions = { token: process.env.BRAID_TOKEN ?? 'change-me', bodyLimit: 256 * 1024, dashboard: false };
+ */
 export interface ServerOptions {
   /**
    * When set, every route but `/health` requires `Authorization: Bearer <token>` (the event streams
@@ -46,7 +51,12 @@ export interface ServerOptions {
   onError?: (error: unknown) => void;
 }
 
-/** Options of `serve()`: the server's, plus where to listen. */
+/**
+ * Options of `serve()`: the server's, plus where to listen.
+ *
+ * @example
+ * const options: ServeOptions = { host: '0.0.0.0', port: 8080, token: 'a-long-random-token' };
+ */
 export interface ServeOptions extends ServerOptions {
   /** Default `127.0.0.1`. Any address other than loopback requires `token`. */
   host?: string;
@@ -54,7 +64,14 @@ export interface ServeOptions extends ServerOptions {
   port?: number;
 }
 
-/** A listening server. Closing it ends the event streams; the task service stays open (its owner closes it). */
+/**
+ * A listening server. Closing it ends the event streams; the task service stays open (its owner closes it).
+ *
+ * @example
+ * const server: ServingServer = await serve(service, { port: 0 });
+ * await fetch(`${server.url}/health`);
+ * await server.close();
+ */
 export interface ServingServer {
   /** Base URL, e.g. `http://127.0.0.1:7700`. */
   readonly url: string;
@@ -74,6 +91,8 @@ const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
  *
  * Routes: `POST /tasks`, `GET /tasks`, `GET /tasks/:id`, `PUT /tasks/:id`, `GET /tasks/:id/events`,
  * `GET /events`, `GET /types`, `GET /health`, `GET /metrics`, `GET /openapi.json`, `GET /`.
+ * Listening is the caller's business here: `serve()` is the entry point that refuses a reachable
+ * address without a token and turns on the Host check; with `createServer()` you decide both.
  *
  * @throws TypeError or RangeError for bad options; the app's `ready()` rejects if a type's `inputSchema` is not a valid JSON schema
  * @example
