@@ -116,6 +116,23 @@ registerErrorClass(SupervisorGaveUpError);
  * cancellation that reaches the task, timeouts and deadlines, progress, errors that keep their class,
  * typed crash errors, backpressure.
  *
+ * Semantics worth knowing:
+ * - Arguments, results, progress values and errors are structured-cloned for threads and processes
+ *   (and on the loop with `isolate: true`); otherwise the loop passes references. A value that
+ *   cannot be sent rejects the call with a TypeError naming its path (`args[1].onDone …`).
+ *   Processes cannot share memory: a SharedArrayBuffer view passed as an argument is refused; one
+ *   nested deeper is copied.
+ * - `timeout` starts when the task starts on its worker (a worker reports the start of a task that
+ *   waited behind others it holds); `deadline` starts at submission.
+ * - Cancelling, or a timeout or deadline passing, rejects the caller at once and aborts the task's
+ *   `currentTask().signal`; a thread or process whose task is still running `cancelGrace` ms later is
+ *   killed and replaced (its other tasks reject with `WorkerCrashedError`; it gets no new task in
+ *   the meantime). The loop cannot be killed: such a task keeps running, unobserved.
+ * - A worker holds up to `concurrencyPerWorker` tasks: async ones interleave, synchronous ones run in
+ *   turn. Use 1 for long CPU-bound tasks of uneven length, so none waits behind another.
+ * - When a worker dies every task it held rejects with `WorkerCrashedError`; it is replaced (with
+ *   backoff after repeated crashes), and after 3 failed starts in a row the queue is failed instead.
+ *
  * @example
  * import type * as Work from '#tasks/work.js'; // the task module's types
  * await using rt = runtime({ threads: 2 });
