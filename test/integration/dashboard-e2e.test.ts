@@ -164,6 +164,24 @@ describe('dashboard in headless Chromium', { skip: SKIP, timeout: 120_000 }, () 
     await page.close();
   });
 
+  it('after a server restart the page reconnects and the replay (Last-Event-ID) brings what it missed', async () => {
+    const page = await open();
+    const { id } = await api<{ id: string }>('POST', '/tasks', { type: 'count', input: { steps: 20, stepMs: 150, label: 'through restart' } });
+    const row = page.locator(`#task-rows tr[data-id="${id}"]`);
+    await row.and(page.locator('[data-status="running"]')).waitFor({ timeout: 10_000 });
+    const port = Number(new URL(server.url).port);
+    await server.close();
+    await page.locator('#conn:not([data-state="live"])').waitFor({ timeout: 5_000 });
+    // The task keeps running in the service while nobody serves its events.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    server = await serve(service, { port });
+    await row.and(page.locator('[data-status="succeeded"]')).waitFor({ timeout: 20_000 });
+    assert.equal(await row.locator('.pct').textContent(), '100%');
+    assert.equal(await row.locator('.msg').textContent(), 'through restart 20/20');
+    assert.equal(await page.locator('#conn').getAttribute('data-state'), 'live');
+    await page.close();
+  });
+
   it('looks right: a screenshot of a mixed board goes to /tmp/dashboard.png', async () => {
     const crunched = await api<{ id: string }>('POST', '/tasks', { type: 'crunch', input: { steps: 4, stepMs: 30, label: 'thread step' } });
     const failed = await api<{ id: string }>('POST', '/tasks', { type: 'crunch', input: { steps: 'many' } });

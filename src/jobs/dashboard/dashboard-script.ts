@@ -165,7 +165,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   }
   function makeRow(t) {
     const r = {
-      tr: el('tr', { 'data-id': t.id }),
+      tr: el('tr', { 'data-id': t.id, tabindex: '0' }),
       type: el('div', { class: 'type' }), id: el('div', { class: 'id' }),
       pill: el('span', { class: 'pill' }),
       fill: el('div', { class: 'fill' }), pct: el('span', { class: 'pct' }), msg: el('div', { class: 'msg' }),
@@ -210,6 +210,16 @@ export const DASHBOARD_SCRIPT = String.raw`
   }
   function upsert(t) {
     if (!t || typeof t.id !== 'string') return;
+    // Answers and events race (a PUT's answer can land after the event of the change it asked for):
+    // a finished task never runs again, and within one attempt progress only grows.
+    const known = tasks.get(t.id);
+    if (known && known !== t) {
+      if (FINISHED.has(known.status) && !FINISHED.has(t.status)) return;
+      if (known.status === 'running' && t.status === 'running' && known.attempts === t.attempts && clampPct(t.progress) < clampPct(known.progress)) {
+        t.progress = known.progress;
+        t.message = known.message;
+      }
+    }
     tasks.set(t.id, t);
     renderRow(t);
     if (t.id === selected) scheduleDetail();
@@ -298,6 +308,11 @@ export const DASHBOARD_SCRIPT = String.raw`
     const tr = target && target.closest('#task-rows tr[data-id]');
     if (tr) select(tr.getAttribute('data-id'));
   });
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    const target = e.target instanceof Element ? e.target : null;
+    if (target && target.matches('#task-rows tr[data-id]')) { e.preventDefault(); select(target.getAttribute('data-id')); }
+  });
   function reportError(err) {
     toast((err && err.code ? err.code + ': ' : '') + (err && err.message ? err.message : String(err)));
   }
@@ -360,7 +375,15 @@ export const DASHBOARD_SCRIPT = String.raw`
     source = new EventSource(url);
     conn.setAttribute('data-state', 'connecting');
     conn.textContent = 'connecting';
-    source.onopen = () => { retry = 1000; conn.setAttribute('data-state', 'live'); conn.textContent = 'live'; listOnce(); };
+    source.onopen = () => {
+      retry = 1000;
+      conn.setAttribute('data-state', 'live');
+      conn.textContent = 'live';
+      // After a reconnect the stream resumes from the last seen event; if none had been seen, changes
+      // during the outage were not replayed: re-read the first page (an upsert, no flicker).
+      if (firstList && lastSeq === 0) loadPage('tasks?limit=' + PAGE, false).catch(reportError);
+      listOnce();
+    };
     source.onerror = () => {
       if (source.readyState === EventSource.CLOSED) {
         // The browser gave up (e.g. a 401 or the server went away for good): retry ourselves.

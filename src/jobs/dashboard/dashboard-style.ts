@@ -80,7 +80,7 @@ button.btn, .btn {
   border: 1px solid var(--line); background: var(--card); color: var(--text);
 }
 .btn:hover { border-color: var(--muted); }
-.btn:focus-visible, .tab:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 1px; }
+.btn:focus-visible, .tab:focus-visible, tbody tr:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible { outline: 2px solid var(--focus); outline-offset: 1px; }
 .btn + .btn { margin-left: 6px; }
 .btn.danger { color: var(--danger); }
 .btn.primary { background: var(--accent); border-color: var(--accent); color: var(--accent-text); font-weight: 600; padding: 7px 14px; }
