@@ -170,7 +170,8 @@ export class Pool {
     if (full && options.onQueueFull === 'reject') return Promise.reject(new QueueFullError(this.#o.maxQueue));
     const flags =
       (options.onProgress === undefined ? 0 : FLAG_PROGRESS) |
-      (options.isolate === true ? FLAG_ISOLATE : 0) |
+      // Threads and processes clone anyway: isolate only means something on the loop.
+      (options.isolate === true && this.#o.placement === 'loop' ? FLAG_ISOLATE : 0) |
       (options.timeout === undefined || options.timeout === Infinity ? 0 : FLAG_TIMEOUT);
     const task = new Task(this.#nextId++, modId, module, exportName, args, flags, options, this.#o.clock.now());
     const promise = new Promise<unknown>((resolve, reject) => {
