@@ -38,6 +38,10 @@ export const watch: Command = {
           if (isFinished(task)) break;
         }
       }
+    } catch (error) {
+      // Interrupted or failed mid-bar: finish the line so the shell prompt or the error starts clean.
+      line.end();
+      throw error;
     } finally {
       await events.return();
     }
