@@ -190,3 +190,26 @@ describe('HTTP requests while the server closes', () => {
     }
   });
 });
+
+describe('HTTP event stream limit', () => {
+  it('GET /events beyond maxEventStreams answers 503 UNAVAILABLE with Retry-After, and opens again once one closes', async () => {
+    const h = await openHttp({ maxEventStreams: 1 });
+    try {
+      const controller = new AbortController();
+      const first = await fetch(`${h.url}/events`, { signal: controller.signal });
+      assert.equal(first.status, 200);
+      const second = await h.request('/events');
+      assert.equal(second.status, 503);
+      assert.equal(second.headers.get('retry-after'), '5');
+      assert.equal(((await second.json()) as { error: { code: string } }).error.code, 'UNAVAILABLE');
+      controller.abort();
+      await eventually(async () => /^braid_http_event_streams 0$/m.test(await (await h.request('/metrics')).text()), 'the first stream to close');
+      const third = await h.request('/events');
+      assert.equal(third.status, 200);
+      await third.body?.cancel();
+    } finally {
+      await h.close();
+    }
+    assert.deepEqual(h.errors, []);
+  });
+});

@@ -18,6 +18,13 @@ interface Case {
 }
 
 const UNKNOWN_ID = '01ZZZZZZZZZZZZZZZZZZZZZZZZ';
+
+/** `{ a: { a: … } }`, `levels` objects deep. */
+function nest(levels: number): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < levels; i++) value = { a: value };
+  return value;
+}
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 const cases: Case[] = [
@@ -38,6 +45,8 @@ const cases: Case[] = [
   { name: 'runAt is before 1970', method: 'POST', path: '/tasks', body: { type: 'echo', runAt: '1960-01-01T00:00:00Z' }, status: 400, code: 'VALIDATION_FAILED', message: /1970/ },
   { name: 'idempotencyKey is empty', method: 'POST', path: '/tasks', body: { type: 'echo', idempotencyKey: '' }, status: 400, code: 'VALIDATION_FAILED' },
   { name: 'idempotencyKey is too long', method: 'POST', path: '/tasks', body: { type: 'echo', idempotencyKey: 'k'.repeat(201) }, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'input nested 65 levels deep', method: 'POST', path: '/tasks', body: { type: 'echo', input: nest(65) }, status: 400, code: 'VALIDATION_FAILED', message: /nest deeper than 64/ },
+  { name: 'input nested 30,000 levels deep', method: 'POST', path: '/tasks', body: `{"type":"echo","input":${'['.repeat(30_000)}${']'.repeat(30_000)}}`, headers: JSON_TYPE, status: 400, code: 'VALIDATION_FAILED' },
   { name: 'an unknown field', method: 'POST', path: '/tasks', body: { type: 'echo', retries: 3 }, status: 400, code: 'VALIDATION_FAILED', message: /"retries"/ },
   { name: 'an unknown type', method: 'POST', path: '/tasks', body: { type: 'rm -rf /' }, status: 422, code: 'UNKNOWN_TASK_TYPE' },
   { name: 'a prototype name as type', method: 'POST', path: '/tasks', body: { type: 'constructor' }, status: 422, code: 'UNKNOWN_TASK_TYPE' },
@@ -98,6 +107,11 @@ describe('HTTP malformed requests', () => {
     const response = await h.request('/tasks', { method: 'POST', body: { type: 'echo', input: 'x'.repeat(100 * 1024) } });
     assert.equal(response.status, 413);
     assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'BODY_TOO_LARGE');
+  });
+
+  it('POST /tasks accepts input nested exactly 64 levels deep', async () => {
+    const response = await h.request('/tasks', { method: 'POST', body: { type: 'echo', input: nest(63) } });
+    assert.equal(response.status, 202);
   });
 
   it('HEAD of an event stream answers 404 at once instead of holding the connection', async () => {

@@ -89,7 +89,7 @@ describe('GET /openapi.json', () => {
     const body = JSON.stringify(create.requestBody);
     assert.match(body, /"idempotencyKey"/);
     assert.match(body, /"const":"resize"/);
-    assert.deepEqual(Object.keys(create.responses).sort(), ['200', '202', '400', '413', '415', '422', '500']);
+    assert.deepEqual(Object.keys(create.responses).sort(), ['200', '202', '400', '413', '415', '422', '500', '503']);
     assert.match(JSON.stringify(create.responses['422']), /UNKNOWN_TASK_TYPE/);
     const list = doc.paths['/tasks']!.get!;
     assert.deepEqual(list.parameters?.map((p) => `${p.in}:${p.name}`), ['query:status', 'query:type', 'query:limit', 'query:cursor']);

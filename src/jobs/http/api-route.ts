@@ -21,7 +21,7 @@ export interface RouteSchema {
 /**
  * One route. `schema` goes to fastify as is; `produces` describes a success answer that is not JSON
  * (events, metrics, the page); `errors` lists the codes the route can answer besides the ones every
- * route may (`VALIDATION_FAILED`, `UNAUTHORIZED`, `INTERNAL`).
+ * route may (`VALIDATION_FAILED`, `UNAUTHORIZED`, `INTERNAL`, `UNAVAILABLE`).
  *
  * @example
  * const health: ApiRoute = {

@@ -1,5 +1,6 @@
 // The event resource: every task's events, or one task's, as Server-Sent Events replayable from Last-Event-ID.
 
+import type { FastifyReply } from 'fastify';
 import type { TaskEvent } from '../store/task-store.js';
 import { ApiError } from './api-error.js';
 import type { ApiRoute } from './api-route.js';
@@ -32,9 +33,10 @@ export function eventRoutes(service: ServedTaskService, streams: EventStreams): 
       schema: { querystring: eventsQuerySchema, headers: eventsHeadersSchema },
       integerQuery: ['after'],
       produces,
-      errors: [],
+      errors: ['UNAVAILABLE'],
       async handler(request, reply) {
         const after = replayFrom(request.headers['last-event-id'], (request.query as { after?: number }).after);
+        refuseWhenFull(streams, reply);
         reply.hijack();
         await streams.serve(reply.raw, (signal) => service.events(after === undefined ? { signal } : { after, signal }));
       },
@@ -48,17 +50,24 @@ export function eventRoutes(service: ServedTaskService, streams: EventStreams): 
       schema: { params: taskIdParamsSchema, querystring: eventsQuerySchema, headers: eventsHeadersSchema },
       integerQuery: ['after'],
       produces,
-      errors: ['TASK_NOT_FOUND'],
+      errors: ['TASK_NOT_FOUND', 'UNAVAILABLE'],
       async handler(request, reply) {
         const { id } = request.params as { id: string };
         const after = replayFrom(request.headers['last-event-id'], (request.query as { after?: number }).after) ?? 0;
         // Answered as JSON before the stream starts, so a typo'd id is a 404 and not an empty stream.
         if ((await service.get(id)) === undefined) throw new ApiError('TASK_NOT_FOUND', `Task ${id} not found`);
+        refuseWhenFull(streams, reply);
         reply.hijack();
         await streams.serve(reply.raw, (signal): AsyncIterable<TaskEvent> => service.events({ after, taskId: id, signal }));
       },
     },
   ];
+}
+
+function refuseWhenFull(streams: EventStreams, reply: FastifyReply): void {
+  if (!streams.full) return;
+  void reply.header('retry-after', '5');
+  throw new ApiError('UNAVAILABLE', 'Too many open event streams; retry later');
 }
 
 function replayFrom(header: string | string[] | undefined, after: number | undefined): number | undefined {

@@ -201,9 +201,27 @@ describe('EventStreams', () => {
     assert.deepEqual(source.state, { opened: 1, closed: 1 });
   });
 
-  it('new EventStreams() refuses a non-positive heartbeat', () => {
+  it('EventStreams.full turns true at max open streams and false again when one ends', async () => {
+    fresh();
+    streams = new EventStreams({ clock, max: 2 });
+    const controller = new AbortController();
+    const a = reader(await fetch(url, { signal: controller.signal }));
+    await a.until(/connected/);
+    assert.equal(streams.full, false);
+    const b = reader(await fetch(url));
+    await b.until(/connected/);
+    assert.equal(streams.full, true);
+    controller.abort();
+    await served[0];
+    assert.equal(streams.full, false);
+    await b.cancel();
+    await Promise.all(served);
+  });
+
+  it('new EventStreams() refuses a non-positive heartbeat or max', () => {
     assert.throws(() => new EventStreams({ clock: new FakeClock(), heartbeatMs: 0 }), RangeError);
     assert.throws(() => new EventStreams({ clock: new FakeClock(), retryMs: -1 }), RangeError);
+    assert.throws(() => new EventStreams({ clock: new FakeClock(), max: 0 }), /^RangeError: max must be a positive integer, got 0$/);
   });
 });
 

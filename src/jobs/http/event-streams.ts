@@ -38,6 +38,8 @@ export interface EventStreamsOptions {
   heartbeatMs?: number;
   /** What a browser waits before reconnecting, sent as `retry:`; default 2,000 ms. */
   retryMs?: number;
+  /** Most streams open at once (each holds a socket and a store reader); default 1,000. */
+  max?: number;
   clock: Clock;
   /** Told about an event source that failed (the stream is ended; the client reconnects and replays). */
   onError?: (error: unknown) => void;
@@ -66,6 +68,7 @@ export class EventStreams {
   readonly #retryMs: number;
   readonly #clock: Clock;
   readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #max: number;
   readonly #open = new Map<AbortController, Promise<void>>();
   #closed = false;
 
@@ -74,8 +77,15 @@ export class EventStreams {
     this.#retryMs = options.retryMs ?? 2_000;
     if (!(this.#heartbeatMs > 0)) throw new RangeError(`heartbeatMs must be a positive number, got ${String(this.#heartbeatMs)}`);
     if (!(this.#retryMs >= 0)) throw new RangeError(`retryMs must be a non-negative number, got ${String(this.#retryMs)}`);
+    this.#max = options.max ?? 1_000;
+    if (!(Number.isSafeInteger(this.#max) && this.#max >= 1)) throw new RangeError(`max must be a positive integer, got ${String(this.#max)}`);
     this.#clock = options.clock;
     this.#onError = options.onError;
+  }
+
+  /** True when `max` streams are open: the caller answers 503 instead of opening another. */
+  get full(): boolean {
+    return this.#open.size >= this.#max;
   }
 
   /** How many streams are open now. */

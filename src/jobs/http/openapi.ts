@@ -27,7 +27,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   415: 'The body must be application/json',
   422: 'The task type is not registered',
   500: 'Unexpected failure',
-  503: 'The service is closing',
+  503: 'The server is shutting down or at capacity; retry later',
 };
 
 /**
@@ -72,6 +72,7 @@ export function openApiDocument(routes: readonly ApiRoute[], options: OpenApiOpt
     if (hasInput(route)) codes.add('VALIDATION_FAILED');
     if (options.tokenRequired && route.access !== 'open') codes.add('UNAUTHORIZED');
     codes.add('INTERNAL');
+    codes.add('UNAVAILABLE');
     const byStatus = new Map<number, ApiErrorCode[]>();
     for (const code of codes) {
       const status = API_ERROR_STATUS[code];

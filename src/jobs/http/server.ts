@@ -43,6 +43,8 @@ export interface ServerOptions {
   allowedHosts?: readonly string[];
   /** Ms between heartbeat comments on idle event streams; default 15,000. */
   heartbeatMs?: number;
+  /** Most event streams open at once; more get `503 UNAVAILABLE` with `Retry-After`. Default 1,000. */
+  maxEventStreams?: number;
   /** Timers of the event streams (heartbeats); default the system clock. */
   clock?: Clock;
   /** Log requests with fastify's logger (pino); default false. */
@@ -136,7 +138,12 @@ export function createServer(service: ServedTaskService, options: ServerOptions 
   // Only JSON bodies: a text/plain or form post (what a cross-site page can send without CORS) is 415.
   app.removeContentTypeParser('text/plain');
 
-  const streams = new EventStreams({ clock, onError: report, ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }) });
+  const streams = new EventStreams({
+    clock,
+    onError: report,
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    ...(options.maxEventStreams === undefined ? {} : { max: options.maxEventStreams }),
+  });
   const requests = new Map<string, { method: string; route: string; status: number; count: number }>();
   const typeNames = service.types.map((t) => t.name);
 
@@ -318,6 +325,9 @@ function checkServerOptions(options: ServerOptions): void {
   }
   if (options.heartbeatMs !== undefined && !(Number.isFinite(options.heartbeatMs) && options.heartbeatMs > 0)) {
     throw new RangeError(`heartbeatMs must be a positive number, got ${String(options.heartbeatMs)}`);
+  }
+  if (options.maxEventStreams !== undefined && !(Number.isSafeInteger(options.maxEventStreams) && options.maxEventStreams >= 1)) {
+    throw new RangeError(`maxEventStreams must be a positive integer, got ${String(options.maxEventStreams)}`);
   }
   if (options.clock !== undefined && (typeof options.clock?.now !== 'function' || typeof options.clock.setTimer !== 'function')) {
     throw new TypeError('clock must implement now() and setTimer()');

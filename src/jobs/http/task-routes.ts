@@ -15,6 +15,9 @@ import {
 } from './api-schemas.js';
 import type { ServedTaskService, SettableStatus } from './served-service.js';
 
+/** Deepest nesting of arrays and objects accepted in a task's input. */
+const MAX_DEPTH = 64;
+
 interface CreateBody {
   type: string;
   input?: unknown;
@@ -57,6 +60,10 @@ export function taskRoutes(service: ServedTaskService): ApiRoute[] {
       errors: ['UNKNOWN_TASK_TYPE', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'],
       async handler(request, reply) {
         const body = request.body as CreateBody;
+        // JSON.parse takes any depth, but storing and serialising recurse: refuse depth before it overflows a stack.
+        if (body.input !== undefined && deeperThan(body.input, MAX_DEPTH)) {
+          throw new ApiError('VALIDATION_FAILED', `body/input must not nest deeper than ${MAX_DEPTH} levels`);
+        }
         if (!typeNames.has(body.type)) throw new ApiError('UNKNOWN_TASK_TYPE', `Task type ${JSON.stringify(body.type)} is not registered`);
         const options: { priority?: number; runAt?: number; idempotencyKey?: string } = {};
         if (body.priority !== undefined) options.priority = body.priority;
@@ -148,4 +155,18 @@ function runAtMs(runAt: string | number): number {
   const ms = typeof runAt === 'number' ? runAt : Date.parse(runAt);
   if (!Number.isFinite(ms) || ms < 0) throw new ApiError('VALIDATION_FAILED', 'body/runAt must be a time from 1970 on');
   return ms;
+}
+
+/** True when `value` nests arrays/objects more than `max` levels deep; iterative, so any depth is safe to check. */
+function deeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
