@@ -169,7 +169,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       type: el('div', { class: 'type' }), id: el('div', { class: 'id' }),
       pill: el('span', { class: 'pill' }),
       fill: el('div', { class: 'fill' }), pct: el('span', { class: 'pct' }), msg: el('div', { class: 'msg' }),
-      created: el('td', { class: 'num' }), dur: el('td', { class: 'num' }), actions: el('td', { class: 'actions' }),
+      created: el('td', { class: 'num created' }), dur: el('td', { class: 'num' }), actions: el('td', { class: 'actions' }),
       actionKey: null,
     };
     r.progress = el('div', { class: 'progress' }, el('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100' }, r.fill), r.pct, r.msg);

@@ -52,6 +52,8 @@ main { display: grid; grid-template-columns: minmax(0, 1fr) 380px; gap: 20px; pa
 .tab .n { font-variant-numeric: tabular-nums; font-size: 12px; color: var(--muted); font-weight: 400; }
 .tab .dot { width: 7px; height: 7px; border-radius: 50%; background: var(--c, var(--muted)); }
 table { width: 100%; border-collapse: collapse; }
+.table-wrap { overflow-x: auto; }
+@media (max-width: 820px) { .created { display: none; } .msg { max-width: 180px; } }
 th { text-align: left; font-weight: 500; font-size: 12px; color: var(--muted); padding: 8px 12px; border-bottom: 1px solid var(--line); white-space: nowrap; }
 td { padding: 9px 12px; border-bottom: 1px solid var(--line); vertical-align: middle; }
 tbody tr { cursor: pointer; }

@@ -86,10 +86,12 @@ function render(title: string): string {
   <div id="banner" class="banner" role="alert" hidden></div>
   <section class="card" aria-label="Tasks">
     <div id="tabs" class="tabs" role="tablist"></div>
+    <div class="table-wrap">
     <table>
-      <thead><tr><th>Task</th><th>Status</th><th>Progress</th><th>Created</th><th>Duration</th><th></th></tr></thead>
+      <thead><tr><th>Task</th><th>Status</th><th>Progress</th><th class="created">Created</th><th>Duration</th><th></th></tr></thead>
       <tbody id="task-rows"><tr id="empty" class="empty"><td colspan="6" id="empty-text">Loading…</td></tr></tbody>
     </table>
+    </div>
     <div id="more" class="more" hidden><button id="more-button" class="btn" type="button">Load older tasks</button></div>
   </section>
   <div class="side">
