@@ -6,9 +6,10 @@ import { ls } from './ls.js';
 import { serve } from './serve.js';
 import { cancel, pause, resume } from './set-status.js';
 import { status } from './status.js';
+import { types } from './types.js';
 import { watch } from './watch.js';
 
-const COMMANDS: readonly Command[] = [serve, add, status, ls, watch, cancel, pause, resume];
+const COMMANDS: readonly Command[] = [serve, add, status, ls, watch, cancel, pause, resume, types];
 
 /** A summary's first clause, for the command list. */
 const brief = (summary: string): string => summary.split(/[;:(.]/)[0]!.trim();

@@ -164,6 +164,15 @@ describe('braid command', { timeout: 180_000 }, () => {
     assert.equal((await braid(['cancel', id, '--url', url])).stdout, `${id} cancelled\n`);
   });
 
+  it('braid types lists the types with their placement and an example input', async () => {
+    const run = await braid(['types', '--url', url]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(
+      run.stdout,
+      ['TYPE    ON      EXAMPLE INPUT', 'count   loop    {"steps":10,"stepMs":50,"label":"step"}', 'crunch  thread  (any JSON)', 'sleepy  loop    (any JSON)', ''].join('\n'),
+    );
+  });
+
   it('an unknown id exits 1 with the API error code', async () => {
     const run = await braidProcess(['status', '01ZZZZZZZZZZZZZZZZZZZZZZZZ', '--url', url]);
     assert.equal(run.code, 1);
@@ -199,7 +208,7 @@ describe('braid command', { timeout: 180_000 }, () => {
     assert.match(fromProcess.stderr, /^braid ls: --limit must be an integer from 1 to 1000, got 'x'\n\nUsage: braid ls/);
     const help = await braid(['--help']);
     assert.equal(help.code, 0);
-    for (const command of ['serve', 'add', 'status', 'ls', 'watch', 'cancel', 'pause', 'resume']) assert.match(help.stdout, new RegExp(`\\n  ${command} `));
+    for (const command of ['serve', 'add', 'status', 'ls', 'watch', 'cancel', 'pause', 'resume', 'types']) assert.match(help.stdout, new RegExp(`\\n  ${command} `));
   });
 
   it('the built binary dist/cli/main.js runs (after npm run build)', { skip: existsSync(join(root, 'dist/cli/run-command.js')) ? false : 'not built: run npm run build' }, async () => {
