@@ -175,14 +175,14 @@ export function executorCases(on: Placement): void {
   it(`Runtime.run() timeout counts from the start and deadline from submission on ${on}`, async () => {
     await withRuntime(single, async (rt) => {
       await rt.run(WORK, 'add', [0, 0], { on }); // start the worker first: queueing is what is measured
-      const first = rt.run(WORK, 'sleep', [250], { on });
+      let firstDone = false;
+      const first = rt.run(WORK, 'sleep', [250], { on }).finally(() => (firstDone = true));
       // Both wait ~250 ms in the queue, then need 100 ms.
       const withTimeout = rt.run(WORK, 'sleep', [100], { on, timeout: 200 });
       const withDeadline = rt.run(WORK, 'sleep', [100], { on, deadline: 200 });
-      const t0 = Date.now();
       const deadlineError = await withDeadline.catch((e: unknown) => e);
       assert.ok(deadlineError instanceof TimeoutError, String(deadlineError));
-      assert.ok(Date.now() - t0 < 240, 'the deadline passed while queued');
+      assert.equal(firstDone, false, 'the deadline passed while the task was still queued');
       assert.equal(await first, 'slept');
       assert.equal(await withTimeout, 'slept');
       await assert.rejects(rt.run(WORK, 'sleep', [1_000], { on, timeout: 50 }), TimeoutError);
@@ -469,20 +469,6 @@ function workerCases(on: 'thread' | 'process'): void {
     assert.equal(rt.stats()[on].workers, 0);
     if (on === 'process') for (const pid of ids) assert.ok(!childPids().includes(pid), `process ${pid} left behind`);
   });
-
-  if (on === 'thread') {
-    it('Runtime stops respawning worker threads that fail to start and fails their tasks', async () => {
-      await withRuntime({ ...size, resourceLimits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 } }, async (rt) => {
-        const error = await rt.run(WORK, 'add', [1, 2], { on }).catch((e: unknown) => e);
-        assert.ok(error instanceof WorkerCrashedError, String(error));
-        assert.match(error.message, /failed to start|fail to start/);
-        await until(() => rt.stats()[on].crashes >= 3, 5_000, 'three attempts');
-        await delay(200);
-        assert.equal(rt.stats()[on].workers, 0, 'no respawn without new work');
-        assert.equal(rt.stats()[on].crashes, 3);
-      });
-    });
-  }
 
   if (on === 'process') {
     it('WorkerCrashedError names the signal when a child process is killed from outside', async () => {
