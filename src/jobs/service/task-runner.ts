@@ -1,0 +1,388 @@
+// The task service's engine: claims tasks from the store, runs them on the executors, keeps their leases, settles them.
+import type { Clock, Timer } from '../../core/clock.js';
+import { CancelledError } from '../../core/errors.js';
+import type { Runtime } from '../../executors/runtime.js';
+import type { PurgeFinishedOptions, RequestedStatus, Task, TaskError, TaskStore } from '../store/task-store.js';
+import { backoffDelay } from './backoff.js';
+import { CHECKPOINT_HOOK, type JobData } from './job-context.js';
+import type { RegisteredTask } from './task-registry.js';
+
+/** Settings of the engine (the facade validated them). */
+export interface TaskRunnerOptions {
+  store: TaskStore;
+  runtime: Runtime;
+  moduleHref: string;
+  types: ReadonlyMap<string, RegisteredTask>;
+  owner: string;
+  /** Most tasks this runner holds at once. */
+  concurrency: number;
+  leaseMs: number;
+  /** Lease renewal period; also how soon a cancel/pause asked through another process is obeyed. */
+  renewMs: number;
+  /** Period of the fallback poll (tasks created by other processes, due delayed tasks) and of `requeueExpired`. */
+  pollMs: number;
+  maxCrashes: number;
+  /** Least ms between two progress writes of one task. */
+  progressMs: number;
+  retention: (PurgeFinishedOptions & { everyMs: number }) | false;
+  /** Epoch ms, as the store counts. */
+  now: () => number;
+  clock: Clock;
+  /** Called after each commit of this runner (event streams re-read the log). */
+  onWrite: () => void;
+  /** Called after a task of this runner finished its attempt (for durations). */
+  onSettled: (task: Task, runMs: number) => void;
+  /** Unexpected errors (the store closed under us, a bug): the runner keeps going. */
+  onError: (error: unknown) => void;
+}
+
+type StopReason = RequestedStatus | 'shutdown' | 'lease-lost';
+
+/** One attempt in flight. */
+interface Run {
+  readonly task: Task;
+  readonly lease: { id: string; leaseToken: number };
+  readonly controller: AbortController;
+  readonly started: number;
+  stop: StopReason | undefined;
+  /** Progress not yet written (coalescing), and when the last write went out. */
+  progress: number | undefined;
+  message: string | undefined;
+  lastProgressAt: number;
+  progressTimer: Timer | undefined;
+  settled: Promise<void>;
+}
+
+/**
+ * Runs claimed tasks until closed.
+ *
+ * ```text
+ *   idle ──wake (insert here, task done, poll, due timer)──► claiming ──► idle
+ *                         (a wake while claiming sets `again`: one more claim right after)
+ *   per run:  started ──result──► completeTask
+ *                     ──error───► failTask (retryAt by backoff while attempts remain)
+ *                     ──stop────► releaseTask (cancelled / paused / back to queued on shutdown)
+ *                     ──lease-lost──► nothing: another runner owns the task now (fencing)
+ * ```
+ *
+ * Invariant: a task is in `#running` from its claim until its final store write settled, so `close()`
+ * waiting on `#running` never loses a task.
+ */
+export class TaskRunner {
+  readonly #o: TaskRunnerOptions;
+  readonly #running = new Map<string, Run>();
+  readonly #types: string[];
+  readonly #perTypeLimits: Record<string, number>;
+  #claiming: Promise<void> | undefined;
+  #again = false;
+  #closed = false;
+  #unsubscribe: (() => void) | undefined;
+  #heartbeat: Timer | undefined;
+  #poll: Timer | undefined;
+  #retention: Timer | undefined;
+  #due: { at: number; timer: Timer } | undefined;
+
+  constructor(options: TaskRunnerOptions) {
+    this.#o = options;
+    this.#types = [...options.types.keys()];
+    this.#perTypeLimits = {};
+    for (const t of options.types.values()) if (t.options.concurrency !== undefined) this.#perTypeLimits[t.name] = t.options.concurrency;
+  }
+
+  /** Tasks this runner holds now. */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  start(): void {
+    this.#unsubscribe = this.#o.store.onTasksAvailable(() => this.wake());
+    this.#scheduleHeartbeat();
+    this.#tick();
+    if (this.#o.retention !== false) this.#purge();
+  }
+
+  /** Claims now (or right after the claim in progress). */
+  wake(): void {
+    if (this.#closed) return;
+    if (this.#claiming !== undefined) {
+      this.#again = true;
+      return;
+    }
+    this.#claiming = this.#claimLoop().finally(() => {
+      this.#claiming = undefined;
+    });
+  }
+
+  /** Claims at `epochMs` (a delayed task or a retry became due): no poll interval on the critical path. */
+  wakeAt(epochMs: number): void {
+    if (this.#closed) return;
+    if (this.#due !== undefined && this.#due.at <= epochMs) return;
+    this.#due?.timer.cancel();
+    const timer = this.#o.clock.setTimer(Math.max(0, epochMs - this.#o.now()) + 1, () => {
+      this.#due = undefined;
+      this.wake();
+    });
+    this.#due = { at: epochMs, timer };
+  }
+
+  /** A cancel or pause was just requested through this process: obey at once if the task runs here. */
+  requested(id: string, status: RequestedStatus | null): void {
+    const run = this.#running.get(id);
+    if (run !== undefined && status !== null) this.#stop(run, status);
+  }
+
+  /** Stops claiming, stops every run (their tasks go back to `queued`, or to what was requested) and waits for them. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe?.();
+    this.#heartbeat?.cancel();
+    this.#poll?.cancel();
+    this.#retention?.cancel();
+    this.#due?.timer.cancel();
+    await this.#claiming;
+    for (const run of this.#running.values()) this.#stop(run, 'shutdown');
+    await Promise.all([...this.#running.values()].map((run) => run.settled));
+  }
+
+  async #claimLoop(): Promise<void> {
+    do {
+      this.#again = false;
+      const free = this.#o.concurrency - this.#running.size;
+      if (free <= 0) return;
+      const limit = Math.min(free, 1000);
+      let tasks: Task[];
+      try {
+        tasks = await this.#o.store.claimTasks({
+          owner: this.#o.owner,
+          limit,
+          leaseMs: this.#o.leaseMs,
+          types: this.#types,
+          perTypeLimits: this.#perTypeLimits,
+        });
+      } catch (error) {
+        if (!this.#closed) this.#o.onError(error);
+        return;
+      }
+      if (tasks.length > 0) this.#o.onWrite();
+      for (const task of tasks) this.#start(task);
+      if (tasks.length === limit) this.#again = true;
+    } while (this.#again && !this.#closed);
+  }
+
+  #start(task: Task): void {
+    const type = this.#o.types.get(task.type)!;
+    const run: Run = {
+      task,
+      lease: { id: task.id, leaseToken: task.leaseToken },
+      controller: new AbortController(),
+      started: this.#o.now(),
+      stop: undefined,
+      progress: undefined,
+      message: undefined,
+      lastProgressAt: 0,
+      progressTimer: undefined,
+      settled: Promise.resolve(),
+    };
+    this.#running.set(task.id, run);
+    // Claimed while closing: hand it straight back.
+    if (this.#closed) run.stop = 'shutdown';
+    const data: JobData = { taskId: task.id, attempt: task.attempts, checkpoint: task.checkpoint };
+    let attempt: Promise<unknown>;
+    if (run.stop !== undefined) attempt = Promise.reject(new CancelledError('The task service is closing'));
+    else {
+      try {
+        attempt = this.#o.runtime.run(this.#o.moduleHref, type.exportName, [task.input], {
+          on: type.on,
+          signal: run.controller.signal,
+          ...(type.options.timeout === undefined ? {} : { timeout: type.options.timeout }),
+          onProgress: (value, message) => this.#onProgress(run, value, message),
+          hooks: { [CHECKPOINT_HOOK]: (json: string) => this.#checkpoint(run, json) },
+          data,
+        });
+      } catch (error) {
+        attempt = Promise.reject(error as Error);
+      }
+    }
+    run.settled = attempt
+      .then(
+        (result) => this.#succeed(run, result),
+        (error: unknown) => this.#fail(run, error),
+      )
+      .catch((error: unknown) => {
+        if (!this.#closed) this.#o.onError(error);
+      })
+      .finally(() => {
+        run.progressTimer?.cancel();
+        this.#running.delete(task.id);
+        this.#o.onSettled(task, this.#o.now() - run.started);
+        this.wake();
+      });
+  }
+
+  async #succeed(run: Run, result: unknown): Promise<void> {
+    if (run.stop === 'lease-lost') return;
+    this.#flushProgress(run);
+    let outcome;
+    try {
+      outcome = await this.#o.store.completeTask({ ...run.lease, result });
+    } catch (error) {
+      // A result that is not JSON fails the task rather than leaving it running.
+      if (error instanceof TypeError) return this.#fail(run, error);
+      throw error;
+    }
+    if (outcome.ok) this.#o.onWrite();
+  }
+
+  async #fail(run: Run, error: unknown): Promise<void> {
+    if (run.stop === 'lease-lost') return;
+    this.#flushProgress(run);
+    if (run.stop !== undefined) {
+      // Stopped from outside or by close(): the store settles it as requested, or back to queued.
+      const outcome = await this.#o.store.releaseTask(run.lease);
+      if (outcome.ok) {
+        this.#o.onWrite();
+        if (outcome.task.status === 'queued') this.wake();
+      }
+      return;
+    }
+    const type = this.#o.types.get(run.task.type)!;
+    const retryable = run.task.attempts < run.task.maxAttempts;
+    const retryAt = retryable ? this.#o.now() + backoffDelay(run.task.attempts, type.options.backoff) : undefined;
+    const outcome = await this.#o.store.failTask({ ...run.lease, error: toTaskError(error), ...(retryAt === undefined ? {} : { retryAt }) });
+    if (!outcome.ok) return;
+    this.#o.onWrite();
+    if (outcome.task.status === 'queued') this.wakeAt(outcome.task.runAt);
+  }
+
+  #stop(run: Run, reason: StopReason): void {
+    if (run.stop !== undefined) return;
+    run.stop = reason;
+    const message =
+      reason === 'cancelled'
+        ? 'The task was cancelled'
+        : reason === 'paused'
+          ? 'The task was paused'
+          : reason === 'shutdown'
+            ? 'The task service is closing'
+            : 'The task lease was lost';
+    run.controller.abort(new CancelledError(message));
+  }
+
+  #onProgress(run: Run, value: unknown, message: string | undefined): void {
+    if (run.stop !== undefined) return;
+    if (typeof value === 'number' && value >= 0 && value <= 100) {
+      run.progress = value;
+      if (message !== undefined) run.message = message;
+      if (run.progressTimer !== undefined) return;
+      const wait = run.lastProgressAt + this.#o.progressMs - this.#o.now();
+      if (wait <= 0) this.#flushProgress(run);
+      else
+        run.progressTimer = this.#o.clock.setTimer(wait, () => {
+          run.progressTimer = undefined;
+          this.#flushProgress(run);
+        });
+    }
+  }
+
+  /** The checkpoint hook: resolves once saved (or once there is nothing to save: stopped, lease lost). */
+  async #checkpoint(run: Run, json: unknown): Promise<void> {
+    if (run.stop !== undefined || typeof json !== 'string') return;
+    // Progress reported before the checkpoint is written first, so the log keeps the task's order.
+    this.#flushProgress(run);
+    const checkpoint = JSON.parse(json) as unknown;
+    await this.#watch(run, this.#o.store.saveCheckpoint({ ...run.lease, checkpoint }));
+  }
+
+  #flushProgress(run: Run): void {
+    run.progressTimer?.cancel();
+    run.progressTimer = undefined;
+    if (run.progress === undefined && run.message === undefined) return;
+    const report = {
+      ...run.lease,
+      ...(run.progress === undefined ? {} : { progress: run.progress }),
+      ...(run.message === undefined ? {} : { message: run.message }),
+    };
+    run.progress = undefined;
+    run.message = undefined;
+    run.lastProgressAt = this.#o.now();
+    void this.#watch(run, this.#o.store.reportProgress(report));
+  }
+
+  /** Observes a lease-holder write: a lost lease or a requested stop aborts the run. */
+  #watch(run: Run, write: Promise<{ ok: true; requestedStatus: RequestedStatus | null } | { ok: false; reason: 'lease-lost' }>): Promise<void> {
+    return write.then(
+      (outcome) => {
+        this.#o.onWrite();
+        if (!outcome.ok) this.#stop(run, 'lease-lost');
+        else if (outcome.requestedStatus !== null) this.#stop(run, outcome.requestedStatus);
+      },
+      (error: unknown) => {
+        if (!this.#closed) this.#o.onError(error);
+      },
+    );
+  }
+
+  #scheduleHeartbeat(): void {
+    this.#heartbeat = this.#o.clock.setTimer(this.#o.renewMs, () => {
+      if (this.#closed) return;
+      for (const run of this.#running.values()) {
+        if (run.stop !== undefined) continue;
+        void this.#watch(run, this.#o.store.renewLease({ ...run.lease, leaseMs: this.#o.leaseMs }));
+      }
+      this.#scheduleHeartbeat();
+    });
+  }
+
+  /** The fallback poll: requeue expired leases (crashed owners), then claim what other processes created. */
+  #tick(): void {
+    if (this.#closed) return;
+    this.#o.store.requeueExpired({ maxCrashes: this.#o.maxCrashes }).then(
+      (tasks) => {
+        if (tasks.length > 0) this.#o.onWrite();
+        this.wake();
+      },
+      (error: unknown) => {
+        if (!this.#closed) this.#o.onError(error);
+      },
+    );
+    this.#poll = this.#o.clock.setTimer(this.#o.pollMs, () => this.#tick());
+  }
+
+  #purge(): void {
+    const retention = this.#o.retention;
+    if (this.#closed || retention === false) return;
+    const { everyMs, ...options } = retention;
+    const again = async (): Promise<void> => {
+      // One bounded delete per turn, so a large purge never holds the write lock long.
+      for (;;) {
+        if (this.#closed) return;
+        const result = await this.#o.store.purgeFinished(options);
+        if (result.tasks + result.events > 0) this.#o.onWrite();
+        if (!result.more) return;
+      }
+    };
+    again().catch((error: unknown) => {
+      if (!this.#closed) this.#o.onError(error);
+    });
+    this.#retention = this.#o.clock.setTimer(everyMs, () => this.#purge());
+  }
+}
+
+/** The stored form of whatever a task threw. */
+export function toTaskError(error: unknown): TaskError {
+  if (error instanceof Error) {
+    const out: TaskError = { name: error.name, message: error.message };
+    if (typeof error.stack === 'string') out.stack = error.stack;
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string') out.code = code;
+    return out;
+  }
+  let message: string;
+  try {
+    message = typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
+  } catch {
+    message = String(error);
+  }
+  return { name: 'Error', message: `A non-Error value was thrown: ${message}` };
+}
