@@ -35,3 +35,16 @@ export { createServer, serve } from './http/server.js';
 export type { ServerOptions, ServeOptions, ServingServer } from './http/server.js';
 export type { ServedTaskService } from './http/served-service.js';
 export type { ApiErrorBody, ApiErrorCode } from './http/api-error.js';
+// The task service: task definitions, the service (runner, leases, cancel/pause, retries, checkpoints, events).
+export { defineTask, isTaskDefinition } from './define-task.js';
+export type { BackoffOptions, TaskDefinition, TaskOptions } from './define-task.js';
+export { currentJob } from './service/job-context.js';
+export type { JobContext } from './service/job-context.js';
+export { TaskService } from './service/task-service.js';
+export type { CreateOptions, EventsOptions, ListOptions, TaskServiceOptions, TaskTypeInfo } from './service/task-service.js';
+export { TaskServiceError } from './service/task-service-error.js';
+export type { TaskServiceErrorCode } from './service/task-service-error.js';
+export type { TaskView } from './service/task-view.js';
+export { DURATION_BUCKETS } from './service/task-durations.js';
+export type { TaskDurations } from './service/task-durations.js';
+export { backoffDelay } from './service/backoff.js';
