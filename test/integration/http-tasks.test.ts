@@ -75,6 +75,9 @@ describe('HTTP task routes', () => {
     // Epoch milliseconds work too.
     const later = await h.request('/tasks', { method: 'POST', body: { type: 'echo', runAt: Date.now() + 3_600_000 } });
     assert.equal(((await later.json()) as { status: string }).status, 'delayed');
+    const listed = (await (await h.request('/tasks?status=delayed&limit=1000')).json()) as { tasks: { id: string; status: string }[] };
+    assert.ok(listed.tasks.some((t) => t.id === id));
+    assert.ok(listed.tasks.every((t) => t.status === 'delayed'));
   });
 
   it('POST /tasks validates input against the type’s inputSchema and runs a valid one', async () => {
