@@ -91,6 +91,7 @@ describe('GET /openapi.json', () => {
     assert.match(body, /"const":"resize"/);
     assert.deepEqual(Object.keys(create.responses).sort(), ['200', '202', '400', '413', '415', '422', '500', '503']);
     assert.match(JSON.stringify(create.responses['422']), /UNKNOWN_TASK_TYPE/);
+    assert.ok((create.responses['202'] as { headers?: Record<string, unknown> }).headers?.Location !== undefined);
     const list = doc.paths['/tasks']!.get!;
     assert.deepEqual(list.parameters?.map((p) => `${p.in}:${p.name}`), ['query:status', 'query:type', 'query:limit', 'query:cursor']);
   });

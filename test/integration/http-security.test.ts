@@ -125,6 +125,28 @@ describe('HTTP binding and Host check', () => {
     assert.equal((h.server.app.server.address() as AddressInfo).address, '127.0.0.1');
   });
 
+  it('serve() on localhost or ::1 answers at a URL with that host (IPv6 in brackets)', async (t) => {
+    for (const host of ['localhost', '::1']) {
+      let server;
+      try {
+        server = await serve(h.service, { host, port: 0 });
+      } catch (error) {
+        if ((error as { code?: string }).code === 'EADDRNOTAVAIL') {
+          t.diagnostic(`${host} is not available here`);
+          continue;
+        }
+        throw error;
+      }
+      try {
+        assert.match(server.url, host === '::1' ? /^http:\/\/\[::1\]:\d+$/ : /^http:\/\/localhost:\d+$/);
+        assert.equal((await fetch(`${server.url}/health`)).status, 200);
+        assert.equal((await fetch(`${server.url}/tasks`)).status, 200);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
   it('serve() refuses to listen on every interface without a token, before binding anything', async () => {
     for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com']) {
       const port = await freePort();

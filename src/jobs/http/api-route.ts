@@ -39,6 +39,8 @@ export interface ApiRoute {
   access: RouteAccess;
   schema: RouteSchema;
   produces?: { status: number; contentType: string; description: string; schema?: object };
+  /** Headers of success answers, by status, for the OpenAPI document (e.g. `Location`). */
+  responseHeaders?: Readonly<Record<number, Readonly<Record<string, { description: string; schema: object }>>>>;
   errors: readonly ApiErrorCode[];
   /** Query parameters declared as integers: turned from strings into numbers before validation. */
   integerQuery?: readonly string[];

@@ -62,7 +62,10 @@ export function openApiDocument(routes: readonly ApiRoute[], options: OpenApiOpt
 
     const responses: Record<string, unknown> = {};
     for (const [status, schema] of Object.entries(route.schema.response ?? {})) {
-      responses[status] = { description: STATUS_TEXT[Number(status)] ?? 'Answer', content: { 'application/json': { schema: ref(schema) } } };
+      const answer: Record<string, unknown> = { description: STATUS_TEXT[Number(status)] ?? 'Answer', content: { 'application/json': { schema: ref(schema) } } };
+      const headers = route.responseHeaders?.[Number(status)];
+      if (headers !== undefined) answer.headers = headers;
+      responses[status] = answer;
     }
     if (route.produces !== undefined) {
       const media: Record<string, unknown> = route.produces.schema === undefined ? {} : { schema: ref(route.produces.schema) };

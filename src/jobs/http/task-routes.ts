@@ -18,6 +18,8 @@ import type { ServedTaskService, SettableStatus } from './served-service.js';
 /** Deepest nesting of arrays and objects accepted in a task's input. */
 const MAX_DEPTH = 64;
 
+const LOCATION = { Location: { description: 'The task’s URL, /tasks/{id}', schema: { type: 'string' } } };
+
 interface CreateBody {
   type: string;
   input?: unknown;
@@ -57,6 +59,7 @@ export function taskRoutes(service: ServedTaskService): ApiRoute[] {
         'Answers at once, after the task is durably stored: 202 with its id (and a Location header), or 200 with the earlier task when the idempotency key was used before.',
       access: 'token',
       schema: { body: createTaskBodySchema(typed), response: { 200: createdSchema, 202: createdSchema } },
+      responseHeaders: { 200: LOCATION, 202: LOCATION },
       errors: ['UNKNOWN_TASK_TYPE', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'],
       async handler(request, reply) {
         const body = request.body as CreateBody;
