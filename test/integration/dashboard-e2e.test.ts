@@ -164,6 +164,33 @@ describe('dashboard in headless Chromium', { skip: SKIP, timeout: 120_000 }, () 
     await page.close();
   });
 
+  it('a page opened on a long history shows it as it ends, without a request per replayed task', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push((await api<{ id: string }>('POST', '/tasks', { type: 'count', input: { steps: 4, stepMs: 1, label: `old ${i}` } })).id);
+    for (const id of ids) {
+      for (let tries = 0; (await api<TaskView>('GET', `/tasks/${id}`)).status !== 'succeeded'; tries++) {
+        assert.ok(tries < 100, `task ${id} did not finish`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    const page = await browser.newPage();
+    const single: string[] = [];
+    page.on('request', (request) => {
+      if (/\/tasks\/[0-9A-Z]{26}$/.test(new URL(request.url()).pathname)) single.push(request.url());
+    });
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('html[data-ready="true"]');
+    // Let the replay of the whole log (GET /events without a replay point) arrive and settle.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    for (const id of ids) {
+      const row = page.locator(`#task-rows tr[data-id="${id}"]`);
+      assert.equal(await row.getAttribute('data-status'), 'succeeded');
+      assert.equal(await row.locator('.pct').textContent(), '100%', 'a replayed progress event did not roll the bar back');
+    }
+    assert.deepEqual(single, [], 'finished tasks from the list are not fetched again');
+    await page.close();
+  });
+
   it('after a server restart the page reconnects and the replay (Last-Event-ID) brings what it missed', async () => {
     const page = await open();
     const { id } = await api<{ id: string }>('POST', '/tasks', { type: 'count', input: { steps: 20, stepMs: 150, label: 'through restart' } });

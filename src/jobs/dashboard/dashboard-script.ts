@@ -342,17 +342,32 @@ export const DASHBOARD_SCRIPT = String.raw`
   }
 
   // --- live events ---
+  // Which unknown tasks an event should bring in. The stream may replay history (a reconnect, or a
+  // server that replays by default): a task the page never loaded and that is older than the first
+  // list is not shown, so its events are skipped; a newer one (ids sort by creation) was created
+  // since, so it is fetched. This keeps a long replay from turning into one GET per old task.
+  let newestListed = '';
+  const wanted = (id) => tasks.has(id) || id > newestListed;
   function apply(ev) {
     const t = tasks.get(ev.taskId);
     const p = ev.payload || {};
-    if (ev.kind === 'progress' && t) {
+    if (!t) {
+      if (ev.kind !== 'checkpoint' && wanted(ev.taskId)) refetch(ev.taskId);
+      return;
+    }
+    // A finished task never changes again: its events can only be replays.
+    if (FINISHED.has(t.status)) return;
+    if (ev.kind === 'progress') {
+      // Within an attempt progress only grows; a lower value is a replay (a new attempt starts with a
+      // 'started' event, whose refetch resets the bar).
+      if (typeof p.progress === 'number' && p.progress < clampPct(t.progress)) return;
       if ('progress' in p) t.progress = p.progress;
       if ('message' in p) t.message = p.message;
       upsert(t);
     } else if (ev.kind === 'checkpoint') {
       // Nothing shown changes.
     } else {
-      if (ev.kind === 'status' && t && typeof p.status === 'string') { t.status = p.status; upsert(t); }
+      if (ev.kind === 'status' && typeof p.status === 'string') { t.status = p.status; upsert(t); }
       refetch(ev.taskId);
     }
   }
@@ -476,7 +491,12 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (firstList) return;
     firstList = loadPage('tasks?limit=' + PAGE, true).then(() => {
       listed = true;
-      for (const id of early) refetch(id);
+      for (const id of tasks.keys()) if (id > newestListed) newestListed = id;
+      // Events that arrived before the list: the list (read after them) already shows a finished task as it ends.
+      for (const id of early) {
+        const t = tasks.get(id);
+        if (t ? !FINISHED.has(t.status) : wanted(id)) refetch(id);
+      }
       early.clear();
       updateEmpty();
       document.documentElement.setAttribute('data-ready', 'true');
