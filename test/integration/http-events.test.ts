@@ -213,3 +213,18 @@ describe('HTTP event stream limit', () => {
     assert.deepEqual(h.errors, []);
   });
 });
+
+describe('HTTP event streams of a closed service', () => {
+  it('GET /events after the service closed answers 503 UNAVAILABLE as JSON, not an empty stream', async () => {
+    const h = await openHttp();
+    try {
+      await h.service.close();
+      const response = await h.request('/events');
+      assert.equal(response.status, 503);
+      assert.deepEqual(await response.json(), { error: { code: 'UNAVAILABLE', message: 'The task service is closed' } });
+    } finally {
+      await h.close();
+    }
+    assert.deepEqual(h.errors, []);
+  });
+});

@@ -39,8 +39,7 @@ export function eventRoutes(service: ServedTaskService, streams: EventStreams): 
         // LIVE_ONLY: with no replay point this should be "from the latest event"; the service can only replay from 0.
         const after = replayFrom(request.headers['last-event-id'], (request.query as { after?: number }).after) ?? 0;
         refuseWhenFull(streams, reply);
-        reply.hijack();
-        await streams.serve(reply.raw, (signal) => service.events({ after, signal }));
+        await streams.serve(reply, (signal) => service.events({ after, signal }));
       },
     },
     {
@@ -59,8 +58,7 @@ export function eventRoutes(service: ServedTaskService, streams: EventStreams): 
         // Answered as JSON before the stream starts, so a typo'd id is a 404 and not an empty stream.
         if ((await service.get(id)) === undefined) throw new ApiError('TASK_NOT_FOUND', `Task ${id} not found`);
         refuseWhenFull(streams, reply);
-        reply.hijack();
-        await streams.serve(reply.raw, (signal): AsyncIterable<TaskEvent> => service.events({ after, taskId: id, signal }));
+        await streams.serve(reply, (signal): AsyncIterable<TaskEvent> => service.events({ after, taskId: id, signal }));
       },
     },
   ];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../../core/clock.js';
@@ -90,7 +90,7 @@ describe('EventStreams', () => {
 
   before(async () => {
     server = createServer((_req, res) => {
-      served.push(streams.serve(res, (signal) => source.open(signal)));
+      served.push(streams.serve({ raw: res, hijack: () => undefined }, (signal) => source.open(signal)));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -216,6 +216,24 @@ describe('EventStreams', () => {
     assert.equal(streams.full, false);
     await b.cancel();
     await Promise.all(served);
+  });
+
+  it('EventStreams.serve() lets an error opening the source propagate before hijacking or writing anything', () => {
+    fresh();
+    let hijacked = false;
+    const written: unknown[] = [];
+    const res = { writeHead: (...args: unknown[]) => written.push(args), write: (chunk: unknown) => written.push(chunk) } as unknown as ServerResponse;
+    const closed = new Error('The task service is closed');
+    assert.throws(
+      () =>
+        streams.serve({ raw: res, hijack: () => (hijacked = true) }, () => {
+          throw closed;
+        }),
+      (error) => error === closed,
+    );
+    assert.equal(hijacked, false);
+    assert.deepEqual(written, []);
+    assert.equal(streams.size, 0);
   });
 
   it('new EventStreams() refuses a non-positive heartbeat or max', () => {

@@ -45,6 +45,12 @@ export interface EventStreamsOptions {
   onError?: (error: unknown) => void;
 }
 
+/** What `serve()` needs of a fastify reply: its Node response, and taking it over from fastify. */
+export interface HijackableReply {
+  readonly raw: ServerResponse;
+  hijack(): unknown;
+}
+
 const HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache, no-transform',
@@ -61,7 +67,8 @@ const HEADERS = {
  *
  * @example
  * const streams = new EventStreams({ clock: systemClock });
- * await streams.serve(res, (signal) => service.events({ after: 0, signal }));
+ * // In a fastify handler: the reply is hijacked once the source is open.
+ * await streams.serve(reply, (signal) => service.events({ after: 0, signal }));
  */
 export class EventStreams {
   readonly #heartbeatMs: number;
@@ -93,11 +100,17 @@ export class EventStreams {
     return this.#open.size;
   }
 
-  /** Streams `source(signal)` to `res` as SSE; resolves once the stream is over and the source closed. */
-  serve(res: ServerResponse, source: (signal: AbortSignal) => AsyncIterable<TaskEvent>): Promise<void> {
+  /**
+   * Opens `source(signal)`, then takes the reply over (`hijack()`) and streams the source to it as SSE;
+   * resolves once the stream is over and the source closed. If opening the source throws, the error
+   * propagates with nothing written, so the caller can still answer it as JSON.
+   */
+  serve(reply: HijackableReply, source: (signal: AbortSignal) => AsyncIterable<TaskEvent>): Promise<void> {
     const controller = new AbortController();
     if (this.#closed) controller.abort();
-    const done = this.#pump(res, source, controller).finally(() => this.#open.delete(controller));
+    const events = source(controller.signal);
+    reply.hijack();
+    const done = this.#pump(reply.raw, events, controller).finally(() => this.#open.delete(controller));
     this.#open.set(controller, done);
     return done;
   }
@@ -109,7 +122,7 @@ export class EventStreams {
     await Promise.all(this.#open.values());
   }
 
-  async #pump(res: ServerResponse, source: (signal: AbortSignal) => AsyncIterable<TaskEvent>, controller: AbortController): Promise<void> {
+  async #pump(res: ServerResponse, events: AsyncIterable<TaskEvent>, controller: AbortController): Promise<void> {
     const { signal } = controller;
     const stop = (): void => controller.abort();
     // The response's 'close' fires when the client goes away (or after we end it). Not the request's:
@@ -128,7 +141,7 @@ export class EventStreams {
       res.write(`retry: ${this.#retryMs}\n: connected\n\n`);
       heartbeat = this.#clock.setTimer(this.#heartbeatMs, beat);
       if (signal.aborted) return;
-      for await (const event of source(signal)) {
+      for await (const event of events) {
         if (signal.aborted) break;
         if (!res.write(sseFrame(event))) await drained(res, signal);
         if (signal.aborted) break;
