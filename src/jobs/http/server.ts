@@ -121,6 +121,9 @@ export function createServer(service: ServedTaskService, options: ServerOptions 
     // The event streams and the page take ?token=: never write it to a log.
     logger: options.logger === true ? { serializers: { req: (req) => ({ method: req.method, url: redactToken(req.url), remoteAddress: req.ip }) } } : false,
     bodyLimit: options.bodyLimit ?? MIB,
+    // A client gets 60 s to send its whole request (slow-body DoS; fastify's default is no limit). This
+    // bounds receiving the request only: an event stream's response may last for days.
+    requestTimeout: 60_000,
     // Requests that arrive while closing get our own 503 (below), in the API's error shape.
     return503OnClosing: false,
     // HEAD of an event stream would hold a connection open with no body to send.
