@@ -1,6 +1,7 @@
 // The task resource over real HTTP: a real TaskService on a temporary SQLite file, served on 127.0.0.1.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { serve } from '../../src/jobs/http/server.js';
 import { openHttp, waitFor } from './fixtures/http-harness.js';
 import type { HttpHarness } from './fixtures/http-harness.js';
 
@@ -210,5 +211,26 @@ describe('HTTP task routes', () => {
     assert.doesNotMatch(csp, /unsafe-eval/);
     assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
     assert.match(await response.text(), /^<!doctype html>/i);
+  });
+});
+
+describe('HTTP task types with a broken input schema', () => {
+  it('serve() rejects, naming the create route, when a type’s inputSchema is not a valid JSON schema', async () => {
+    const h = await openHttp();
+    try {
+      const broken = {
+        types: [{ name: 'echo', on: 'loop' as const, inputSchema: { type: 'no-such-type' } }],
+        create: h.service.create.bind(h.service),
+        get: h.service.get.bind(h.service),
+        list: h.service.list.bind(h.service),
+        setStatus: h.service.setStatus.bind(h.service),
+        events: h.service.events.bind(h.service),
+        counts: h.service.counts.bind(h.service),
+        durations: h.service.durations.bind(h.service),
+      };
+      await assert.rejects(serve(broken, { port: 0 }), /POST: \/tasks.*schema is invalid/s);
+    } finally {
+      await h.close();
+    }
   });
 });
