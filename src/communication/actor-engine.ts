@@ -7,7 +7,7 @@ import type { ActorContext, Behaviour } from './behaviour.js';
 import { Channel } from './channel.js';
 import { ChannelClosedError } from './channel-closed-error.js';
 import type { SupervisedChild, SupervisorEngine } from './supervisor.js';
-import type { WaitOptions } from './wait-options.js';
+import type { WaitOptions } from '../core/wait-guard.js';
 
 /** Checked settings the facade hands the engine. */
 export interface ActorSettings {

@@ -1,5 +1,5 @@
 // The handle callers hold to talk to an actor, wherever it runs, and the error a stopped actor answers with.
-import type { WaitOptions } from './wait-options.js';
+import type { WaitOptions } from '../core/wait-guard.js';
 
 /** Mailbox bound when `actor()` is given none: `send()` waits once this many messages are queued. */
 export const DEFAULT_MAILBOX = 1024;

@@ -4,7 +4,7 @@ import { ActorEngine } from './actor-engine.js';
 import { DEFAULT_ASK_TIMEOUT, DEFAULT_MAILBOX, type ActorRef, type AskOptions } from './actor-ref.js';
 import type { Behaviour } from './behaviour.js';
 import { Supervisor, supervisorEngine } from './supervisor.js';
-import { checkWaitOptions, type WaitOptions } from './wait-options.js';
+import { checkWaitOptions, type WaitOptions } from '../core/wait-guard.js';
 
 /** Options of `actor()`. */
 export interface ActorOptions {

@@ -4,7 +4,7 @@ import { timeoutSignal } from '../core/timeout-signal.js';
 import { patternTokens, topicTokens } from './topic-pattern.js';
 import { TopicTrie } from './topic-trie.js';
 import { checkSubscribeOptions, SubscriptionEngine, type PendingPublish, type SubscribeOptions, type Subscription } from './subscription.js';
-import { checkWaitOptions, type WaitOptions } from './wait-options.js';
+import { checkWaitOptions, type WaitOptions } from '../core/wait-guard.js';
 
 /** Topic name → message type, for a typed bus. `Record<string, T>` types every topic alike. */
 export type TopicMap = Record<string, unknown>;

@@ -1,7 +1,7 @@
 // Channel: a typed FIFO between concurrent tasks — rendezvous, bounded or unbounded — with close, async iteration and select cases.
 import { ChannelEngine, ITERATE, PLAIN, RESOLVED_DONE } from './channel-engine.js';
 import { receiveCaseOf, sendCaseOf, type ReceiveCase, type SendCase } from './select-case.js';
-import { checkWaitOptions, type WaitOptions } from './wait-options.js';
+import { checkWaitOptions, type WaitOptions } from '../core/wait-guard.js';
 
 /**
  * Outcome of `trySend()`: delivered or buffered, no room now, or the channel is closed.

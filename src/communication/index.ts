@@ -5,7 +5,6 @@ export { ChannelClosedError } from './channel-closed-error.js';
 export { select, trySelect } from './select.js';
 export type { NoneReady } from './select.js';
 export type { ReceiveCase, SelectCases, SelectResult, SendCase } from './select-case.js';
-export type { WaitOptions } from './wait-options.js';
 export { WorkQueue } from './work-queue.js';
 export type { WorkQueueOptions } from './work-queue.js';
 export { Bus, BusClosedError } from './bus.js';

@@ -2,7 +2,7 @@
 import { cancellationError } from '../core/errors.js';
 import { armGuard, needsGuard, SELECT, Waiter, type SelectParty } from './channel-engine.js';
 import { CaseImpl, type SelectCases, type SelectResult } from './select-case.js';
-import { checkWaitOptions, type WaitOptions } from './wait-options.js';
+import { checkWaitOptions, type WaitOptions } from '../core/wait-guard.js';
 
 /**
  * What `trySelect()` returns when no case is ready (`case` is `null`, so it never clashes with a case name).

@@ -2,7 +2,7 @@
 import { cancellationError } from '../core/errors.js';
 import { timeoutSignal } from '../core/timeout-signal.js';
 import { RingBuffer } from './ring-buffer.js';
-import { checkWaitOptions, type WaitOptions } from './wait-options.js';
+import { checkWaitOptions, type WaitOptions } from '../core/wait-guard.js';
 
 /**
  * What a subscription does with a message that arrives when its buffer is full:

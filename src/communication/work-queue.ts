@@ -13,7 +13,7 @@ import {
   WaiterList,
 } from './channel-engine.js';
 import type { TryReceiveResult, TrySendResult } from './channel.js';
-import { checkWaitOptions, type WaitOptions } from './wait-options.js';
+import { checkWaitOptions, type WaitOptions } from '../core/wait-guard.js';
 
 /** The default bound: queues are bounded unless `maxSize: Infinity` is asked for explicitly. */
 export const DEFAULT_MAX_SIZE = 1024;

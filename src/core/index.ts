@@ -19,3 +19,4 @@ export type { MapOptions } from './map.js';
 export { Semaphore } from './semaphore.js';
 export type { AcquireOptions } from './semaphore.js';
 export { Mutex } from './mutex.js';
+export type { WaitOptions } from './wait-guard.js';

@@ -2,7 +2,14 @@
 import type { Clock } from './clock.js';
 import { timeoutSignal, type DisposableSignal } from './timeout-signal.js';
 
-/** The options of any call that can wait. */
+/**
+ * Options of a call that may wait: an `AbortSignal`, a timeout in milliseconds (rejects with
+ * `TimeoutError`; `Infinity` or absent means none; it starts when the call is made) and the clock that
+ * times it (tests pass a `FakeClock`).
+ *
+ * @example
+ * await channel.receive({ signal: controller.signal, timeout: 500 });
+ */
 export interface WaitOptions {
   /** Aborting stops the wait; it rejects with `cancellationError(signal.reason)`. */
   signal?: AbortSignal | undefined;
@@ -12,21 +19,33 @@ export interface WaitOptions {
 }
 
 /**
- * Throws a TypeError/RangeError naming the bad option; returns the options. Lets a call validate
- * up front and build the (costly) combined signal only if it really has to wait.
+ * Throws a TypeError/RangeError naming the bad option (`name` is how the caller calls the object);
+ * returns the options typed. Lets a call validate up front and build the (costly) combined signal only
+ * if it really has to wait.
  * @internal
  */
-export function checkWaitOptions(options: WaitOptions): WaitOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-  const { signal, timeout, clock } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
-  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
-    throw new RangeError(`options.timeout must be a non-negative number of milliseconds, got ${String(timeout)}`);
+export function checkWaitOptions(options: unknown, name = 'options'): WaitOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${name} must be an object, got ${options === null ? 'null' : typeof options}`);
   }
-  if (clock !== undefined && (typeof clock !== 'object' || clock === null || typeof clock.setTimer !== 'function')) {
-    throw new TypeError('options.clock must be a Clock');
+  const { signal, timeout, clock } = options as Record<string, unknown>;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`${name}.signal must be an AbortSignal`);
   }
-  return options;
+  if (timeout !== undefined) {
+    if (typeof timeout !== 'number') throw new TypeError(`${name}.timeout must be a number, got ${typeof timeout}`);
+    if (!(timeout >= 0)) {
+      throw new RangeError(`${name}.timeout must be a non-negative number of milliseconds, got ${String(timeout)}`);
+    }
+  }
+  if (clock !== undefined) {
+    const c = clock as Partial<Clock> | null;
+    if (typeof c !== 'object' || c === null || typeof c.setTimer !== 'function' || typeof c.now !== 'function') {
+      throw new TypeError(`${name}.clock must be a Clock with now() and setTimer()`);
+    }
+  }
+  return options as WaitOptions;
 }
 
 /**
