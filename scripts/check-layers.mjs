@@ -41,7 +41,10 @@ const errors = [];
 const importRe = /(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
 for (const file of files) {
-  const text = readFileSync(file, 'utf8');
+  // Comments (JSDoc examples included) are not imports: drop block comments and whole-line // comments.
+  const text = readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   const isTest = /\.test\.ts$|\.case\.ts$|[\\/]fixtures[\\/]/.test(file);
   const edges = [];
   for (const m of text.matchAll(importRe)) {
