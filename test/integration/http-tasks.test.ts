@@ -65,6 +65,17 @@ describe('HTTP task routes', () => {
     assert.equal(second.headers.get('location'), `/tasks/${a.id}`);
   });
 
+  it('POST /tasks takes the key from an Idempotency-Key header too, and refuses a header that contradicts the body', async () => {
+    const headers = { 'idempotency-key': 'header-key-1' };
+    const first = await h.request('/tasks', { method: 'POST', body: { type: 'echo' }, headers });
+    const again = await h.request('/tasks', { method: 'POST', body: { type: 'echo', idempotencyKey: 'header-key-1' } });
+    assert.deepEqual([first.status, again.status], [202, 200]);
+    assert.equal(((await again.json()) as { id: string }).id, ((await first.json()) as { id: string }).id);
+    const clash = await h.request('/tasks', { method: 'POST', body: { type: 'echo', idempotencyKey: 'other' }, headers });
+    assert.equal(clash.status, 400);
+    assert.match(((await clash.json()) as { error: { message: string } }).error.message, /differ/);
+  });
+
   it('POST /tasks with runAt in the future shows the task delayed with its runAt', async () => {
     const runAt = new Date(Date.now() + 3_600_000).toISOString();
     const { id, status } = (await (await h.request('/tasks', { method: 'POST', body: { type: 'echo', runAt, priority: 7 } })).json()) as { id: string; status: string };

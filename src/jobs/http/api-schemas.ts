@@ -107,6 +107,19 @@ export function createTaskBodySchema(typed: readonly TypedInput[]): object {
   return schema;
 }
 
+/** The headers of `POST /tasks`: the IETF draft `Idempotency-Key` header, an alternative to the body field. */
+export const createTaskHeadersSchema = {
+  type: 'object',
+  properties: {
+    'idempotency-key': {
+      type: 'string',
+      minLength: 1,
+      maxLength: MAX_KEY,
+      description: 'Same as the body’s idempotencyKey (give one or the other, or the same value in both).',
+    },
+  },
+} as const;
+
 export const createdSchema = {
   type: 'object',
   required: ['id', 'status', 'created'],

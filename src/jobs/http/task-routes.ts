@@ -6,6 +6,7 @@ import type { ApiRoute } from './api-route.js';
 import {
   createdSchema,
   createTaskBodySchema,
+  createTaskHeadersSchema,
   listQuerySchema,
   setStatusBodySchema,
   taskIdParamsSchema,
@@ -58,7 +59,7 @@ export function taskRoutes(service: ServedTaskService): ApiRoute[] {
       description:
         'Answers at once, after the task is durably stored: 202 with its id (and a Location header), or 200 with the earlier task when the idempotency key was used before.',
       access: 'token',
-      schema: { body: createTaskBodySchema(typed), response: { 200: createdSchema, 202: createdSchema } },
+      schema: { body: createTaskBodySchema(typed), headers: createTaskHeadersSchema, response: { 200: createdSchema, 202: createdSchema } },
       responseHeaders: { 200: LOCATION, 202: LOCATION },
       errors: ['UNKNOWN_TASK_TYPE', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'],
       async handler(request, reply) {
@@ -70,7 +71,8 @@ export function taskRoutes(service: ServedTaskService): ApiRoute[] {
         if (!typeNames.has(body.type)) throw new ApiError('UNKNOWN_TASK_TYPE', `Task type ${JSON.stringify(body.type)} is not registered`);
         const options: { priority?: number; runAt?: number; idempotencyKey?: string } = {};
         if (body.priority !== undefined) options.priority = body.priority;
-        if (body.idempotencyKey !== undefined) options.idempotencyKey = body.idempotencyKey;
+        const key = idempotencyKey(body.idempotencyKey, request.headers['idempotency-key']);
+        if (key !== undefined) options.idempotencyKey = key;
         if (body.runAt !== undefined) options.runAt = runAtMs(body.runAt);
         const { task, created } = await service.create(body.type, body.input ?? null, options);
         void reply.code(created ? 202 : 200).header('location', `/tasks/${encodeURIComponent(task.id)}`);
@@ -151,6 +153,15 @@ export function taskRoutes(service: ServedTaskService): ApiRoute[] {
 
 function notFound(id: string): ApiError {
   return new ApiError('TASK_NOT_FOUND', `Task ${id} not found`);
+}
+
+/** The key from the body or the `Idempotency-Key` header; both may be given only if they agree. */
+function idempotencyKey(fromBody: string | undefined, fromHeader: string | string[] | undefined): string | undefined {
+  if (Array.isArray(fromHeader)) throw new ApiError('VALIDATION_FAILED', 'headers/idempotency-key must be given once');
+  if (fromBody !== undefined && fromHeader !== undefined && fromBody !== fromHeader) {
+    throw new ApiError('VALIDATION_FAILED', 'body/idempotencyKey and the Idempotency-Key header differ');
+  }
+  return fromBody ?? fromHeader;
 }
 
 /** Epoch ms of a validated `runAt`; a time before 1970 is refused here rather than by the store. */
