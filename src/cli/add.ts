@@ -1,5 +1,6 @@
 // `braid add TYPE --input JSON`: creates a task and prints its id.
 import { clientOf, intOption, stringOption, UsageError, type Command } from './args.js';
+import { ApiError } from './client.js';
 
 /** The `add` command. */
 export const add: Command = {
@@ -36,7 +37,15 @@ export const add: Command = {
       if (Number.isNaN(Date.parse(runAt))) throw new UsageError(`--run-at must be an ISO date-time, got '${runAt}'`);
       options.runAt = runAt;
     }
-    const created = await clientOf(parsed, io).create(type, input, { ...options, signal: io.signal });
+    let created: { id: string };
+    try {
+      created = await clientOf(parsed, io).create(type, input, { ...options, signal: io.signal });
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'VALIDATION_FAILED' && rawInput === undefined) {
+        throw new ApiError(error.code, `${error.message} (no --input was given: \`braid types\` shows an example input for each type)`, error.status);
+      }
+      throw error;
+    }
     io.stdout.write(parsed.values.json === true ? `${JSON.stringify(created)}\n` : `${created.id}\n`);
     return 0;
   },

@@ -105,6 +105,36 @@ describe('BraidClient', () => {
     assert.deepEqual(lastIds, ['0', '2']);
   });
 
+  it('TaskEventStream.close() ends the connection even when iteration never started', async () => {
+    let closed = 0;
+    await withServer(
+      (req, res) => {
+        req.socket.on('close', () => closed++);
+        res.writeHead(200, { 'content-type': 'text/event-stream' }).write(frame(1));
+      },
+      async (url) => {
+        const events = await new BraidClient({ url }).events();
+        await events.close();
+        for (let i = 0; i < 50 && closed === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        assert.equal(closed, 1, 'the server saw the connection close');
+        assert.deepEqual(await events.next(), { done: true, value: undefined });
+      },
+    );
+  });
+
+  it('TaskEventStream.close() during a pending next() resolves it done', async () => {
+    await withServer(
+      (_req, res) => res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': nothing yet\n\n'),
+      async (url) => {
+        const events = await new BraidClient({ url }).events();
+        const pending = events.next();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await events.close();
+        assert.deepEqual(await pending, { done: true, value: undefined });
+      },
+    );
+  });
+
   it('BraidClient.events() rejects at once when the stream is refused with an API error', async () => {
     await withServer(
       (_req, res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":"UNAUTHORIZED","message":"Missing bearer token"}}'),

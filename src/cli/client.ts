@@ -126,20 +126,23 @@ export class BraidClient {
    * `Last-Event-ID` when the connection drops (no event is lost or repeated) and throws `ApiError`
    * after `maxReconnects` consecutive failures. Breaking out of the loop closes the connection.
    */
-  async events(options: ClientEventsOptions = {}): Promise<AsyncGenerator<TaskEvent, void, undefined>> {
+  async events(options: ClientEventsOptions = {}): Promise<TaskEventStream> {
     const { taskId, after, signal, maxReconnects = 5 } = options;
     if (after !== undefined && (!Number.isSafeInteger(after) || after < 0)) throw new RangeError('after must be a non-negative integer');
     if (!Number.isSafeInteger(maxReconnects) || maxReconnects < 0) throw new RangeError('maxReconnects must be a non-negative integer');
     const path = taskId === undefined ? 'events' : `tasks/${encodeURIComponent(checkId(taskId))}/events`;
-    const first = await this.#openStream(path, after, signal);
-    return this.#follow(path, first, after, signal, maxReconnects);
+    const closer = new AbortController();
+    const combined = signal === undefined ? closer.signal : AbortSignal.any([signal, closer.signal]);
+    const first = await this.#openStream(path, after, combined);
+    return new TaskEventStream(first, closer, this.#follow(path, first, after, combined, closer.signal, maxReconnects));
   }
 
   async *#follow(
     path: string,
     response: Response,
     after: number | undefined,
-    signal: AbortSignal | undefined,
+    signal: AbortSignal,
+    closed: AbortSignal,
     maxReconnects: number,
   ): AsyncGenerator<TaskEvent, void, undefined> {
     let last = after;
@@ -156,7 +159,8 @@ export class BraidClient {
             yield event;
           }
         } catch (error) {
-          if (signal?.aborted) throw signal.reason;
+          if (closed.aborted) return;
+          if (signal.aborted) throw signal.reason;
           if (error instanceof ApiError) throw error;
           // Otherwise the connection dropped (server restart, network): fall through and reconnect.
         }
@@ -165,10 +169,11 @@ export class BraidClient {
       if (maxReconnects === 0) throw new ApiError('UNREACHABLE', `the event stream at ${new URL(path, this.url).href} ended`, 0);
       for (let failures = 0; res === undefined; failures++) {
         if (failures > 0 && failures >= maxReconnects) throw new ApiError('UNREACHABLE', `lost the event stream at ${new URL(path, this.url).href}`, 0);
-        await delay(Math.min(retryMs * 2 ** failures, 30_000), signal);
         try {
+          await delay(Math.min(retryMs * 2 ** failures, 30_000), signal);
           res = await this.#openStream(path, last, signal);
         } catch (error) {
+          if (closed.aborted) return;
           if (!(error instanceof ApiError) || error.status !== 0) throw error;
         }
       }
@@ -205,6 +210,45 @@ export class BraidClient {
       const why = cause?.code === 'ECONNREFUSED' ? 'connection refused' : (cause?.code ?? cause?.message ?? (error as Error).message);
       throw new ApiError('UNREACHABLE', `cannot reach ${this.url.origin} (${why}); is \`braid serve\` running?`, 0, { cause: error });
     }
+  }
+}
+
+/**
+ * A connected event stream: iterate it with `for await`; breaking out, `return()` or `close()` ends the
+ * connection, also when iteration never started (a plain async generator would leave it open then).
+ */
+export class TaskEventStream implements AsyncIterableIterator<TaskEvent, void, undefined> {
+  readonly #first: Response;
+  readonly #closer: AbortController;
+  readonly #events: AsyncGenerator<TaskEvent, void, undefined>;
+
+  /** Internal: `BraidClient.events()` makes these. */
+  constructor(first: Response, closer: AbortController, events: AsyncGenerator<TaskEvent, void, undefined>) {
+    this.#first = first;
+    this.#closer = closer;
+    this.#events = events;
+  }
+
+  next(): Promise<IteratorResult<TaskEvent, void>> {
+    return this.#events.next();
+  }
+
+  async return(): Promise<IteratorResult<TaskEvent, void>> {
+    await this.close();
+    return { done: true, value: undefined };
+  }
+
+  /** Ends the connection; a pending `next()` resolves done. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closer.signal.aborted) return;
+    this.#closer.abort();
+    // Unread (iteration never started) the body is not owned by the generator: release it here.
+    await this.#first.body?.cancel().catch(() => undefined);
+    await this.#events.return();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
   }
 }
 

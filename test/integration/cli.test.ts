@@ -121,6 +121,7 @@ describe('braid command', { timeout: 180_000 }, () => {
     // The binary: same output, exit code 0.
     const again = await braidProcess(['watch', id], { BRAID_URL: url });
     assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stderr, '', 'nothing kept the process alive after the answer');
     assert.match(again.stdout, /^\r\[█{30}\] 100% {2}succeeded {2}cli 20\/20\nsucceeded in /);
 
     const status = await braid(['status', id, '--url', url]);
@@ -148,8 +149,9 @@ describe('braid command', { timeout: 180_000 }, () => {
     const added = await braid(['add', 'sleepy', '--url', url]);
     const id = added.stdout.trim();
     await waitForStatus(url, id, 'running');
-    const cancelled = await braid(['cancel', id, '--url', url]);
+    const cancelled = await braidProcess(['cancel', id, '--url', url]);
     assert.equal(cancelled.code, 0, cancelled.stderr);
+    assert.equal(cancelled.stderr, '', 'the wait for the task to stop left no connection open');
     assert.equal(cancelled.stdout, `${id} cancelled\n`);
     const watched = await braid(['watch', id, '--url', url]);
     assert.equal(watched.code, 1);
@@ -183,6 +185,9 @@ describe('braid command', { timeout: 180_000 }, () => {
   });
 
   it('an unknown type exits 1 with UNKNOWN_TASK_TYPE; no server exits 1 with UNREACHABLE', async () => {
+    const noInput = await braid(['add', 'count', '--url', url]);
+    assert.equal(noInput.code, 1);
+    assert.match(noInput.stderr, /^braid: VALIDATION_FAILED: .*\(no --input was given: `braid types` shows an example input for each type\)\n$/);
     const unknown = await braid(['add', 'nope', '--url', url]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^braid: UNKNOWN_TASK_TYPE: /);
