@@ -135,7 +135,9 @@ describe('HTTP event streams', () => {
     const id = await create({ type: 'echo' });
     await reader.until((f) => parsed(f).taskId === id);
     assert.equal(open.now, 1);
-    assert.match(await (await h.request('/metrics')).text(), /^braid_http_event_streams 1$/m);
+    const metrics = await (await h.request('/metrics')).text();
+    assert.match(metrics, /^braid_http_event_streams 1$/m);
+    assert.match(metrics, /^braid_http_event_streams_opened_total [1-9]\d*$/m);
     controller.abort();
     await eventually(() => open.now === 0, 'the iterator to close');
     await eventually(async () => /^braid_http_event_streams 0$/m.test(await (await h.request('/metrics')).text()), 'the stream gauge to drop');

@@ -78,6 +78,7 @@ export class EventStreams {
   readonly #max: number;
   readonly #open = new Map<AbortController, Promise<void>>();
   #closed = false;
+  #opened = 0;
 
   constructor(options: EventStreamsOptions) {
     this.#heartbeatMs = options.heartbeatMs ?? 15_000;
@@ -100,6 +101,11 @@ export class EventStreams {
     return this.#open.size;
   }
 
+  /** How many streams were ever opened (fastify's response hooks never see a hijacked reply, so they are counted here). */
+  get opened(): number {
+    return this.#opened;
+  }
+
   /**
    * Opens `source(signal)`, then takes the reply over (`hijack()`) and streams the source to it as SSE;
    * resolves once the stream is over and the source closed. If opening the source throws, the error
@@ -110,6 +116,7 @@ export class EventStreams {
     if (this.#closed) controller.abort();
     const events = source(controller.signal);
     reply.hijack();
+    this.#opened++;
     const done = this.#pump(reply.raw, events, controller).finally(() => this.#open.delete(controller));
     this.#open.set(controller, done);
     return done;

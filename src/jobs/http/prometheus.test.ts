@@ -14,6 +14,7 @@ describe('prometheusText', () => {
       bucketBounds: [],
       requests: [],
       eventStreams: 0,
+      eventStreamsOpened: 0,
     });
     const series = text.split('\n').filter((l) => l.startsWith('braid_tasks{'));
     assert.equal(series.length, 8);
@@ -21,7 +22,7 @@ describe('prometheusText', () => {
     assert.ok(series.includes('braid_tasks{type="resize",status="cancelled"} 0'));
     assert.ok(series.includes('braid_tasks{type="old-type",status="failed"} 1'));
     assert.ok(text.includes('# TYPE braid_tasks gauge\n'));
-    assert.ok(text.endsWith('braid_http_event_streams 0\n'));
+    assert.ok(text.endsWith('braid_http_event_streams_opened_total 0\n'));
   });
 
   it('prometheusText() writes run and wait histograms with cumulative buckets, +Inf, sum and count', () => {
@@ -35,6 +36,7 @@ describe('prometheusText', () => {
       bucketBounds: [0.1, 1],
       requests: [{ method: 'GET', route: '/tasks/:id', status: 200, count: 9 }],
       eventStreams: 3,
+      eventStreamsOpened: 7,
     });
     assert.ok(
       text.includes(
@@ -50,11 +52,12 @@ describe('prometheusText', () => {
     );
     assert.ok(text.includes('braid_task_wait_seconds_bucket{type="a",le="+Inf"} 4\nbraid_task_wait_seconds_sum{type="a"} 0.01'));
     assert.ok(text.includes('braid_http_requests_total{method="GET",route="/tasks/:id",status="200"} 9'));
-    assert.ok(text.includes('braid_http_event_streams 3'));
+    assert.ok(text.includes('braid_http_event_streams 3\n'));
+    assert.ok(text.includes('# TYPE braid_http_event_streams_opened_total counter\nbraid_http_event_streams_opened_total 7\n'));
   });
 
   it('prometheusText() escapes backslash, quote and newline in label values', () => {
-    const text = prometheusText({ types: ['a"b\\c\nd'], counts: [], durations: [], bucketBounds: [], requests: [], eventStreams: 0 });
+    const text = prometheusText({ types: ['a"b\\c\nd'], counts: [], durations: [], bucketBounds: [], requests: [], eventStreams: 0, eventStreamsOpened: 0 });
     assert.ok(text.includes('braid_tasks{type="a\\"b\\\\c\\nd",status="queued"} 0'));
     // Every sample is one line: no raw newline slipped into a label.
     for (const line of text.trimEnd().split('\n')) assert.match(line, /^(# (HELP|TYPE) .+|[a-z_]+(\{.*\})? \S+)$/);

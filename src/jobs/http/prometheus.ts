@@ -20,6 +20,8 @@ export interface MetricsSnapshot {
   requests: Iterable<{ method: string; route: string; status: number; count: number }>;
   /** Server-Sent Events streams open now. */
   eventStreams: number;
+  /** Server-Sent Events streams opened since the server started. */
+  eventStreamsOpened: number;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface MetricsSnapshot {
  * adding them up means nothing.
  *
  * @example
- * prometheusText({ types: ['resize'], counts: [{ type: 'resize', status: 'queued', count: 2 }], durations: [], bucketBounds: [], requests: [], eventStreams: 0 });
+ * prometheusText({ types: ['resize'], counts: [{ type: 'resize', status: 'queued', count: 2 }], durations: [], bucketBounds: [], requests: [], eventStreams: 0, eventStreamsOpened: 0 });
  * // '# HELP braid_tasks ...\nbraid_tasks{type="resize",status="queued"} 2\n...'
  */
 export function prometheusText(snapshot: MetricsSnapshot): string {
@@ -57,6 +59,8 @@ export function prometheusText(snapshot: MetricsSnapshot): string {
 
   lines.push('# HELP braid_http_event_streams Server-Sent Events streams open now.', '# TYPE braid_http_event_streams gauge');
   lines.push(`braid_http_event_streams ${snapshot.eventStreams}`);
+  lines.push('# HELP braid_http_event_streams_opened_total Server-Sent Events streams opened.', '# TYPE braid_http_event_streams_opened_total counter');
+  lines.push(`braid_http_event_streams_opened_total ${snapshot.eventStreamsOpened}`);
   return `${lines.join('\n')}\n`;
 }
 

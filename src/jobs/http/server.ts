@@ -175,6 +175,7 @@ export function createServer(service: ServedTaskService, options: ServerOptions 
         bucketBounds: DURATION_BUCKETS,
         requests: requests.values(),
         eventStreams: streams.size,
+        eventStreamsOpened: streams.opened,
       }),
     }),
   );
