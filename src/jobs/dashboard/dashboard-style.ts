@@ -36,6 +36,7 @@ header.top h1 .brand { color: var(--accent); }
 .spacer { flex: 1; }
 .summary { color: var(--muted); font-size: 12.5px; }
 main { display: grid; grid-template-columns: minmax(0, 1fr) 380px; gap: 20px; padding: 20px 24px; align-items: start; }
+@media (min-width: 1001px) { .side { position: sticky; top: 20px; max-height: calc(100vh - 40px); overflow-y: auto; } }
 @media (max-width: 1000px) { main { grid-template-columns: minmax(0, 1fr); } }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; }
 .card > h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 0; padding: 14px 16px 0; font-weight: 600; }
