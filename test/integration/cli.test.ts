@@ -166,6 +166,19 @@ describe('braid command', { timeout: 180_000 }, () => {
     assert.equal((await braid(['cancel', id, '--url', url])).stdout, `${id} cancelled\n`);
   });
 
+  it('braid pause waits for a running task to stop, and braid resume runs it again to the end', async () => {
+    const id = (await braid(['add', 'count', '--input', '{"steps":40,"stepMs":100}', '--url', url])).stdout.trim();
+    await waitForStatus(url, id, 'running');
+    const paused = await braid(['pause', id, '--url', url]);
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.equal(paused.stdout, `${id} paused\n`);
+    assert.equal((await braid(['resume', id, '--url', url])).code, 0);
+    const watched = await braid(['watch', id, '--url', url]);
+    assert.equal(watched.code, 0, watched.stderr);
+    assert.match(watched.stdout, /\] 100% {2}succeeded/);
+    assert.equal((JSON.parse((await braid(['status', id, '--json', '--url', url])).stdout) as { status: string }).status, 'succeeded');
+  });
+
   it('braid types lists the types with their placement and an example input', async () => {
     const run = await braid(['types', '--url', url]);
     assert.equal(run.code, 0, run.stderr);
