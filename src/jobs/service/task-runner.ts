@@ -75,6 +75,7 @@ export class TaskRunner {
   readonly #perTypeLimits: Record<string, number>;
   #claiming: Promise<void> | undefined;
   #again = false;
+  #wakeScheduled = false;
   #closed = false;
   #unsubscribe: (() => void) | undefined;
   #heartbeat: Timer | undefined;
@@ -110,6 +111,19 @@ export class TaskRunner {
     }
     this.#claiming = this.#claimLoop().finally(() => {
       this.#claiming = undefined;
+    });
+  }
+
+  /**
+   * Claims on the next turn: completions committed in one group commit all settle in one turn, so
+   * deferring lets one claim fill every slot they freed instead of one claim per freed slot.
+   */
+  #wakeSoon(): void {
+    if (this.#wakeScheduled) return;
+    this.#wakeScheduled = true;
+    setImmediate(() => {
+      this.#wakeScheduled = false;
+      this.wake();
     });
   }
 
@@ -216,7 +230,7 @@ export class TaskRunner {
         run.progressTimer?.cancel();
         this.#running.delete(task.id);
         this.#o.onSettled(task, this.#o.now() - run.started);
-        this.wake();
+        this.#wakeSoon();
       });
   }
 

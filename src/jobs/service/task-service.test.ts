@@ -256,14 +256,17 @@ describe('TaskService', () => {
     const all: TaskEvent[] = [];
     const controller = new AbortController();
     const follow = (async () => {
-      for await (const event of service.events({ signal: controller.signal })) {
+      for await (const event of service.events({ signal: AbortSignal.any([controller.signal, AbortSignal.timeout(5_000)]) })) {
         all.push(event);
-        if (all.filter((e) => e.kind === 'status').length === 8) controller.abort();
+        // Five replayed tasks and the late one each end with one status event.
+        if (all.filter((e) => e.kind === 'status').length === 6) controller.abort();
       }
     })();
     const late = (await service.create('echo', 'late')).task.id;
     await follow;
+    assert.equal(controller.signal.aborted, true, 'saw the late task finish');
     assert.equal(all.at(-1)?.taskId, late);
+    assert.equal(all.length, 18);
     for (let i = 1; i < all.length; i++) assert.equal(all[i]!.seq, all[i - 1]!.seq + 1, 'no gaps, no repeats');
     const after = all[4]!.seq;
     const replay: TaskEvent[] = [];
