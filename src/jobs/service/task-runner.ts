@@ -75,7 +75,9 @@ export class TaskRunner {
   readonly #perTypeLimits: Record<string, number>;
   #claiming: Promise<void> | undefined;
   #again = false;
-  #wakeScheduled = false;
+  #wakeQueued = false;
+  /** Runs still executing (a run whose final write is pending no longer holds a slot). */
+  #active = 0;
   #closed = false;
   #unsubscribe: (() => void) | undefined;
   #heartbeat: Timer | undefined;
@@ -115,14 +117,15 @@ export class TaskRunner {
   }
 
   /**
-   * Claims on the next turn: completions committed in one group commit all settle in one turn, so
-   * deferring lets one claim fill every slot they freed instead of one claim per freed slot.
+   * Claims once the current burst of settlements is over (a microtask later): runs settled in one turn
+   * free their slots together, and the claim joins their final writes in one group commit — one
+   * transaction (one fsync) completes a batch and claims the next.
    */
-  #wakeSoon(): void {
-    if (this.#wakeScheduled) return;
-    this.#wakeScheduled = true;
-    setImmediate(() => {
-      this.#wakeScheduled = false;
+  #wakeAfterBurst(): void {
+    if (this.#wakeQueued) return;
+    this.#wakeQueued = true;
+    queueMicrotask(() => {
+      this.#wakeQueued = false;
       this.wake();
     });
   }
@@ -162,7 +165,7 @@ export class TaskRunner {
   async #claimLoop(): Promise<void> {
     do {
       this.#again = false;
-      const free = this.#o.concurrency - this.#running.size;
+      const free = this.#o.concurrency - this.#active;
       if (free <= 0) return;
       const limit = Math.min(free, 1000);
       let tasks: Task[];
@@ -199,6 +202,7 @@ export class TaskRunner {
       settled: Promise.resolve(),
     };
     this.#running.set(task.id, run);
+    this.#active++;
     // Claimed while closing: hand it straight back.
     if (this.#closed) run.stop = 'shutdown';
     const data: JobData = { taskId: task.id, attempt: task.attempts, checkpoint: task.checkpoint };
@@ -218,10 +222,16 @@ export class TaskRunner {
         attempt = Promise.reject(error as Error);
       }
     }
+    const settle = <T>(then: (value: T) => Promise<void>) => (value: T) => {
+      this.#active--;
+      const written = then(value);
+      this.#wakeAfterBurst();
+      return written;
+    };
     run.settled = attempt
       .then(
-        (result) => this.#succeed(run, result),
-        (error: unknown) => this.#fail(run, error),
+        settle((result: unknown) => this.#succeed(run, result)),
+        settle((error: unknown) => this.#fail(run, error)),
       )
       .catch((error: unknown) => {
         if (!this.#closed) this.#o.onError(error);
@@ -230,7 +240,6 @@ export class TaskRunner {
         run.progressTimer?.cancel();
         this.#running.delete(task.id);
         this.#o.onSettled(task, this.#o.now() - run.started);
-        this.#wakeSoon();
       });
   }
 

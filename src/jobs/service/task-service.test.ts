@@ -43,7 +43,7 @@ describe('TaskService', () => {
     assert.equal(byName.get('echo'), 'loop');
     assert.equal(byName.get('crunch'), 'thread');
     assert.equal(byName.get('poison'), 'process');
-    assert.equal(service.types.length, 10);
+    assert.equal(service.types.length, 11);
   });
 
   it('TaskService.create() runs a task to succeeded with its progress events in order and its times', async () => {
@@ -146,6 +146,40 @@ describe('TaskService', () => {
     assert.ok(Date.now() - asked < 5_000);
     const { task: next } = await service.create('crunch', { chunks: 2 });
     assert.equal((await status(service, next.id, 'succeeded')).status, 'succeeded');
+  });
+
+  it('TaskService.setStatus() through another instance reaches the task at its runner\'s next renewal', async () => {
+    const runner = await h.open({ owner: 'runner', renewMs: 200 });
+    const { task } = await runner.create('counter', { to: 1_000, stepMs: 20 });
+    await status(runner, task.id, 'running');
+    const other = await h.open({ owner: 'other' });
+    const asked = Date.now();
+    const view = await other.setStatus(task.id, 'cancelled');
+    assert.equal(view.status, 'running', 'the request is recorded; the owner obeys');
+    await status(other, task.id, 'cancelled');
+    const ms = Date.now() - asked;
+    assert.ok(ms < 1_500, `cancelled ${ms} ms after the request`);
+  });
+
+  it('TaskService fails an attempt that runs past its type\'s timeout with TimeoutError', async () => {
+    const service = await h.open();
+    const { task } = await service.create('slow', null);
+    const view = await status(service, task.id, 'failed');
+    assert.equal(view.error?.name, 'TimeoutError');
+    assert.ok(Date.parse(view.finishedAt!) - Date.parse(view.startedAt!) < 2_000);
+  });
+
+  it('TaskService applies retention: finished tasks past the bounds are purged at open', async () => {
+    const first = await h.open({ retention: false });
+    const { task } = await first.create('echo', 1);
+    await status(first, task.id, 'succeeded');
+    const { task: waiting } = await first.create('echo', 2, { runAt: Date.now() + 60_000 });
+    await first.close();
+    const second = await h.open({ retention: { olderThanMs: 0, keep: 0 } });
+    await until(second, waiting.id, () => true);
+    for (let i = 0; i < 50 && (await second.get(task.id)) !== undefined; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(await second.get(task.id), undefined, 'the finished task is gone');
+    assert.equal((await second.get(waiting.id))?.status, 'delayed', 'unfinished tasks are kept');
   });
 
   it('TaskService.setStatus() pauses a running task at a checkpoint and resumes it from there', async () => {
