@@ -24,11 +24,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-// Tests mostly wait on timers, threads and processes, so run a few files at once even on 2 cores.
+// Tests mostly wait on timers, threads and processes, so run a few files at once even on 2 cores; a test
+// that hangs fails after two minutes instead of holding CI until its limit.
 const concurrency = process.env.BRAID_TEST_CONCURRENCY ?? '3';
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', '--test-reporter=spec', ...files],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
