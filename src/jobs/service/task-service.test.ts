@@ -43,7 +43,7 @@ describe('TaskService', () => {
     assert.equal(byName.get('echo'), 'loop');
     assert.equal(byName.get('crunch'), 'thread');
     assert.equal(byName.get('poison'), 'process');
-    assert.equal(service.types.length, 11);
+    assert.equal(service.types.length, 12);
   });
 
   it('TaskService.create() runs a task to succeeded with its progress events in order and its times', async () => {
@@ -196,6 +196,20 @@ describe('TaskService', () => {
     assert.equal(result.to, 8);
     assert.ok(result.from >= 3, `resumed from checkpoint ${result.from}`);
     assert.equal(done.attempts, 1, 'a pause does not use up an attempt');
+  });
+
+  it('TaskService.setStatus() pauses a task on a thread after a checkpoint; it resumes there on the next run', async () => {
+    const service = await h.open();
+    const { task } = await service.create('chunked', { chunks: 40, msPerChunk: 20 });
+    await until(service, task.id, (v) => v.progress >= 10);
+    await service.setStatus(task.id, 'paused');
+    const paused = await status(service, task.id, 'paused');
+    assert.ok(paused.progress < 100);
+    await service.setStatus(task.id, 'queued');
+    const done = await status(service, task.id, 'succeeded');
+    const result = done.result as { from: number; placement: string };
+    assert.equal(result.placement, 'thread');
+    assert.ok(result.from >= 4, `resumed from chunk ${result.from}`);
   });
 
   it('TaskService.setStatus() rejects nonsense with INVALID_TRANSITION and unknown ids with TASK_NOT_FOUND', async () => {
