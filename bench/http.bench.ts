@@ -55,6 +55,7 @@ async function server(role: Role, synchronous: 'full' | 'normal', withToken: boo
         list: unused,
         setStatus: unused,
         counts: unused,
+        lastEventSeq: () => Promise.resolve(0),
         durations: () => [],
         events: () => {
           throw new Error('not in this bench');

@@ -16,6 +16,7 @@ function counted(service: TaskService, open: { now: number; total: number }, clo
     list: service.list.bind(service),
     setStatus: service.setStatus.bind(service),
     counts: service.counts.bind(service),
+    lastEventSeq: service.lastEventSeq.bind(service),
     durations: service.durations.bind(service),
     events(options) {
       const inner = service.events(options);
@@ -107,6 +108,17 @@ describe('HTTP event streams', () => {
     await both.cancel();
   });
 
+  it('GET /events without Last-Event-ID or ?after= starts from now: no replay of earlier tasks', async () => {
+    const old = await create({ type: 'echo', input: 'old' });
+    await waitFor(h, old, (v) => v.status === 'succeeded');
+    const live = sseReader(await h.request('/events'));
+    const fresh = await create({ type: 'echo', input: 'fresh' });
+    const frames = await live.until((f) => isFinished(f) && parsed(f).taskId === fresh);
+    await live.cancel();
+    assert.ok(frames.length > 0, 'the new task was streamed');
+    assert.deepEqual(frames.filter((f) => parsed(f).taskId === old), [], 'nothing of the earlier task was replayed');
+  });
+
   it('GET /events resumed with Last-Event-ID continues without a gap or a repeat', async () => {
     const first = sseReader(await h.request('/events?after=0'));
     const a = await create({ type: 'echo', input: 'a' });
@@ -150,7 +162,7 @@ describe('HTTP event streams on server close', () => {
     const h = await openHttp({ wrap: (service) => counted(service, open) });
     try {
       const id = ((await (await h.request('/tasks', { method: 'POST', body: { type: 'echo' } })).json()) as { id: string }).id;
-      const readers = [sseReader(await h.request('/events')), sseReader(await h.request(`/tasks/${id}/events`))];
+      const readers = [sseReader(await h.request('/events?after=0')), sseReader(await h.request(`/tasks/${id}/events`))];
       for (const reader of readers) await reader.take(1);
       assert.equal(open.now, 2);
       const started = Date.now();

@@ -162,6 +162,7 @@ describe('HTTP unexpected failures', () => {
         setStatus: service.setStatus.bind(service),
         events: service.events.bind(service),
         counts: service.counts.bind(service),
+        lastEventSeq: service.lastEventSeq.bind(service),
         durations: service.durations.bind(service),
       }),
     });

@@ -237,6 +237,7 @@ describe('HTTP task types with a broken input schema', () => {
         setStatus: h.service.setStatus.bind(h.service),
         events: h.service.events.bind(h.service),
         counts: h.service.counts.bind(h.service),
+        lastEventSeq: h.service.lastEventSeq.bind(h.service),
         durations: h.service.durations.bind(h.service),
       };
       await assert.rejects(serve(broken, { port: 0 }), /POST: \/tasks.*schema is invalid/s);

@@ -13,10 +13,9 @@ const FRAME = 'Frames `id: <seq>`, `event: <kind>`, `data: {"seq","taskId","kind
 
 /**
  * `GET /events` and `GET /tasks/:id/events`. A client that reconnects with `Last-Event-ID` (or first
- * connects with `?after=`) gets every later event exactly once, then live ones. Without either, both
- * replay from the start of the retained log: a task's whole history, or (for `/events`) every
- * retained event. `TaskService.events()` has no "from now" starting point yet; when it gets one,
- * `/events` without a replay point should start there (see `LIVE_ONLY` below).
+ * connects with `?after=`) gets every later event exactly once, then live ones. Without either,
+ * `/tasks/:id/events` replays the task's whole history and `/events` starts from the newest event
+ * (live only).
  *
  * @example
  * const source = new EventSource(`${url}/tasks/${id}/events`);
@@ -29,15 +28,16 @@ export function eventRoutes(service: ServedTaskService, streams: EventStreams): 
       method: 'GET',
       url: '/events',
       operationId: 'streamEvents',
-      summary: 'Every task’s events: the retained log after ?after= or Last-Event-ID (default: all of it), then live (Server-Sent Events)',
+      summary: 'Every task’s events: the retained log after ?after= or Last-Event-ID (default: none, live from now), then live (Server-Sent Events)',
       access: 'token-or-query',
       schema: { querystring: eventsQuerySchema, headers: eventsHeadersSchema },
       integerQuery: ['after'],
       produces,
       errors: ['UNAVAILABLE'],
       async handler(request, reply) {
-        // LIVE_ONLY: with no replay point this should be "from the latest event"; the service can only replay from 0.
-        const after = replayFrom(request.headers['last-event-id'], (request.query as { after?: number }).after) ?? 0;
+        // Without a replay point the stream starts from now: replaying the whole retained log (up to a
+        // million events) to every new dashboard would be the wrong default.
+        const after = replayFrom(request.headers['last-event-id'], (request.query as { after?: number }).after) ?? (await service.lastEventSeq());
         refuseWhenFull(streams, reply);
         await streams.serve(reply, (signal) => service.events({ after, signal }));
       },

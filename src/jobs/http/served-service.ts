@@ -10,7 +10,7 @@ import type { TaskService } from '../service/task-service.js';
  * const service: ServedTaskService = await TaskService.open({ tasks: new URL('./tasks.js', import.meta.url) });
  * const app = createServer(service);
  */
-export type ServedTaskService = Pick<TaskService, 'types' | 'create' | 'get' | 'list' | 'setStatus' | 'events' | 'counts' | 'durations'>;
+export type ServedTaskService = Pick<TaskService, 'types' | 'create' | 'get' | 'list' | 'setStatus' | 'events' | 'lastEventSeq' | 'counts' | 'durations'>;
 
 /** Statuses a client may set with `PUT /tasks/:id`: cancel, pause, resume. */
 export type SettableStatus = Parameters<TaskService['setStatus']>[1];

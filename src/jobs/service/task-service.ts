@@ -368,6 +368,18 @@ export class TaskService implements AsyncDisposable {
   }
 
   /**
+   * The `seq` of the newest event: `events({ after: await service.lastEventSeq() })` follows only what
+   * happens from now on, without replaying the retained log.
+   *
+   * @example
+   * for await (const event of service.events({ after: await service.lastEventSeq() })) console.log(event.kind);
+   */
+  async lastEventSeq(): Promise<number> {
+    this.#assertOpen();
+    return this.#store.lastEventSeq();
+  }
+
+  /**
    * Histograms (Prometheus shape, seconds, cumulative buckets at `DURATION_BUCKETS`) of wait and run
    * times per type, for attempts this instance ran since it opened.
    *

@@ -508,6 +508,18 @@ export function describeTaskStore(name: string, makeStore: (context: TaskStoreFa
     });
 
     describe('listing, events and counts', () => {
+      it('TaskStore.lastEventSeq() is 0 on an empty log and then the seq of the newest event', async () => {
+        assert.equal(await store.lastEventSeq(), 0);
+        await store.createTask({ type: 't' });
+        const { task } = await store.createTask({ type: 't' });
+        const events = await store.eventsSince();
+        assert.equal(await store.lastEventSeq(), events.at(-1)!.seq);
+        await store.requestStatus(task.id, 'cancel');
+        const last = await store.lastEventSeq();
+        assert.ok(last > events.at(-1)!.seq, 'a new event moves it forward');
+        assert.deepEqual(await store.eventsSince({ after: last }), []);
+      });
+
       it('TaskStore.listTasks() pages by id without repeats or gaps while tasks are inserted', async () => {
         const created: string[] = [];
         for (let i = 0; i < 25; i++) created.push((await store.createTask({ type: 't', input: i })).task.id);

@@ -325,6 +325,12 @@ export interface TaskStore {
   counts(): Promise<TaskCount[]>;
 
   /**
+   * The `seq` of the newest event (0 when the log is empty): where a stream that wants only what
+   * happens from now on starts, with `eventsSince({ after })`, so it misses nothing appended after.
+   */
+  lastEventSeq(): Promise<number>;
+
+  /**
    * Calls `listener` after a commit that made tasks claimable now (create, retry, requeue, resume), so
    * a runner in this process wakes without polling. Returns the unsubscribe function. Other processes
    * are not notified: their runners poll (a PostgreSQL store can use LISTEN/NOTIFY). A listener must

@@ -84,6 +84,7 @@ export const queries = {
   'list-tasks/desc-by-status': listTasks('DESC', true),
   'list-tasks/asc-by-status': listTasks('ASC', true),
 
+  'last-event-seq': /* sql */ `SELECT coalesce(max(seq), 0) AS seq FROM task_events`,
   'events-since': /* sql */ `
     SELECT * FROM task_events WHERE seq > @after AND (@taskId IS NULL OR task_id = @taskId)
     ORDER BY seq LIMIT @limit`,

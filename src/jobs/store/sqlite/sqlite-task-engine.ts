@@ -338,6 +338,10 @@ export class SqliteTaskEngine {
     return { tasks: ids.length, events, more: ids.length >= options.limit };
   }
 
+  lastEventSeq(): number {
+    return (this.#q['last-event-seq'].get() as { seq: number }).seq;
+  }
+
   counts(): TaskCount[] {
     return this.#q.counts.all({ now: this.#now() }) as TaskCount[];
   }

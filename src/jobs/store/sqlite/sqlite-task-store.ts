@@ -286,6 +286,11 @@ export class SqliteTaskStore implements TaskStore {
     return this.#engine.counts();
   }
 
+  async lastEventSeq(): Promise<number> {
+    this.#assertOpen();
+    return this.#engine.lastEventSeq();
+  }
+
   onTasksAvailable(listener: () => void): () => void {
     if (typeof listener !== 'function') throw new TypeError('listener must be a function');
     // Wrap so that subscribing the same function twice gives two independent subscriptions.
