@@ -1,4 +1,4 @@
-// Public surface of the jobs layer: the durable task store (interface, errors, SQLite implementation).
+// Public surface of the jobs layer (`braid/jobs`): task definitions, the task service, its stores, HTTP API and dashboard.
 export { TaskStoreError } from './store/task-store-error.js';
 export type { TaskStoreErrorCode } from './store/task-store-error.js';
 export { SqliteTaskStore } from './store/sqlite/sqlite-task-store.js';
