@@ -1,4 +1,4 @@
-// `npm start`: runs each seed example in turn and prints what it shows (the task service replaces this later).
+// `npm run examples`: runs each seed example of the foundation in turn and prints what it shows.
 import { main as fanOut } from './fan-out.js';
 import { main as printActor } from './print-actor.js';
 import { main as producerConsumer } from './producer-consumer.js';
