@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import { openDatabase } from './open-database.js';
 import { describeTaskStore } from '../task-store.case.js';
 import { migrations } from './migrations.js';
 import { SqliteTaskStore } from './sqlite-task-store.js';
@@ -156,7 +156,7 @@ describe('SqliteTaskStore', () => {
     const first = await SqliteTaskStore.open(file);
     const { task } = await first.createTask({ type: 't', input: 'kept' });
     await first.close();
-    const db = new Database(file);
+    const db = openDatabase(file, { timeout: 5_000 });
     assert.equal(db.pragma('user_version', { simple: true }), migrations.length);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     db.close();
@@ -167,7 +167,7 @@ describe('SqliteTaskStore', () => {
 
   it('SqliteTaskStore.open() refuses a file written by a newer schema', async () => {
     const file = newFile();
-    const db = new Database(file);
+    const db = openDatabase(file, { timeout: 5_000 });
     db.pragma('user_version = 99');
     db.close();
     await assert.rejects(SqliteTaskStore.open(file), /schema version 99/);

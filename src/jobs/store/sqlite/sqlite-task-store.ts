@@ -1,7 +1,7 @@
 // The SQLite task store: a validating facade that group-commits every write (durable on resolve) and reads straight through.
 
-import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
+import { openDatabase } from './open-database.js';
 import { GroupCommit } from '../group-commit.js';
 import {
   claimTasksArgs,
@@ -169,7 +169,7 @@ export class SqliteTaskStore implements TaskStore {
     if (!Number.isSafeInteger(busy) || busy < 0) throw new RangeError(`busyTimeoutMs must be a non-negative integer, got ${String(busy)}`);
     const maxBatch = options.maxBatch ?? 1000;
     if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${String(maxBatch)}`);
-    const db = new Database(filename, { timeout: busy });
+    const db = openDatabase(filename, { timeout: busy });
     try {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
