@@ -2,20 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../core/clock.js';
 import { CancelledError, TimeoutError } from '../core/errors.js';
+import { stateOf } from './fixtures/promise-state.js';
 import { Channel, type Receiver, type Sender } from './channel.js';
 import { ChannelClosedError } from './channel-closed-error.js';
-
-type State = 'pending' | 'fulfilled' | 'rejected';
-/** The promise's state once every queued continuation has run; observes rejections so none go unhandled. */
-async function stateOf(promise: Promise<unknown>): Promise<State> {
-  let state: State = 'pending';
-  promise.then(
-    () => (state = 'fulfilled'),
-    () => (state = 'rejected'),
-  );
-  await new Promise((resolve) => setImmediate(resolve));
-  return state;
-}
 
 describe('Channel', () => {
   it('new Channel() validates capacity and defaults to a rendezvous', () => {

@@ -49,10 +49,6 @@ function checkMaxSize(maxSize: unknown): number {
   return maxSize;
 }
 
-function waitOptions(options: WaitOptions | undefined): WaitOptions {
-  return options === undefined ? {} : checkWaitOptions(options);
-}
-
 /**
  * A FIFO work queue with Python's `queue.Queue` semantics: producers `put()` (waiting while
  * `maxSize` items are queued), consumers `get()` (waiting while empty) and call `taskDone()` when
@@ -107,7 +103,7 @@ export class WorkQueue<T> {
   put(item: T, options?: WaitOptions): Promise<void> {
     let o: WaitOptions;
     try {
-      o = waitOptions(options);
+      o = checkWaitOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -118,7 +114,7 @@ export class WorkQueue<T> {
   get(options?: WaitOptions): Promise<T> {
     let o: WaitOptions;
     try {
-      o = waitOptions(options);
+      o = checkWaitOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -157,7 +153,7 @@ export class WorkQueue<T> {
   join(options?: WaitOptions): Promise<void> {
     let o: WaitOptions;
     try {
-      o = waitOptions(options);
+      o = checkWaitOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
