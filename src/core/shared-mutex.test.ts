@@ -8,7 +8,7 @@ import { SharedMutex } from './shared-mutex.js';
 
 const WORKER = new URL('./fixtures/shared-mutex-worker.ts', import.meta.url);
 
-type Mode = 'sync' | 'async' | 'none' | 'hold';
+type Mode = 'sync' | 'async' | 'none' | 'hold' | 'lock-once';
 
 /** A buffer holding a mutex followed by one Int32 counter, as the fixture worker expects. */
 function sharedState(): { mutex: SharedMutex; counter: Int32Array } {
@@ -219,6 +219,19 @@ describe('SharedMutex', () => {
     await waiting;
     assert.equal(mutex.heldByCurrentThread, true);
     mutex.unlock();
+  });
+
+  it('SharedMutex.lock() keeps a worker alive while it waits, though nothing else does', async () => {
+    const { mutex, counter } = sharedState();
+    mutex.lockSync();
+    const waiter = startWorker(mutex, 'lock-once', 0, 5);
+    // Long enough for the worker to start and fall asleep in lock(); an un-ref'd wait exits it with code 13.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(counter[0], 0);
+    mutex.unlock();
+    await finished(waiter);
+    assert.equal(counter[0], 5);
+    assert.equal(mutex.locked, false);
   });
 
   it('SharedMutex.useSync() keeps a non-atomic counter exact across two threads doing 100k steps each', async () => {

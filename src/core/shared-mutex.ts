@@ -17,7 +17,11 @@ const ME = threadId + 1;
 
 // ES2024's Atomics.waitAsync (in Node since 16); the project's lib is ES2023, so type it here.
 type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-const waitAsync = (Atomics as unknown as { waitAsync(cells: Int32Array, index: number, value: number): WaitAsyncResult }).waitAsync;
+const waitAsync = (Atomics as unknown as { waitAsync(cells: Int32Array, index: number, value: number, timeout: number): WaitAsyncResult })
+  .waitAsync;
+// Bounds of one asynchronous wait before the cell is re-checked (see #lockSlow).
+const FIRST_SLICE_MS = 2;
+const LAST_SLICE_MS = 200;
 
 // The view `from()` passes to the constructor; set and cleared synchronously around one `new`.
 let adopting: Int32Array | undefined;
@@ -180,13 +184,27 @@ export class SharedMutex {
     signal?.addEventListener('abort', aborted!, { once: true });
     try {
       let c = Atomics.exchange(cells, STATE, CONTENDED);
+      let slice = FIRST_SLICE_MS;
       while (c !== FREE) {
         if (signal?.aborted) throw cancellationError(signal.reason);
-        const wait = waitAsync(cells, STATE, CONTENDED);
+        // A pending waitAsync holds no ref on the event loop (nodejs/node#61941: a worker whose only
+        // work is this wait exits with code 13 before the unlock arrives), so every wait is bounded
+        // and a ref'd timer of the same length keeps the loop alive and re-checks the cell even if
+        // the wake-up is never delivered. Slices grow so a long wait costs a few timers a second.
+        const wait = waitAsync(cells, STATE, CONTENDED, slice);
         if (wait.async) {
-          const outcome = await Promise.race([wait.value, abortedPromise]);
-          if (outcome === 'aborted') throw cancellationError(signal!.reason);
+          let timer: NodeJS.Timeout | undefined;
+          const sliceEnded = new Promise<'slice'>((resolve) => {
+            timer = setTimeout(resolve, slice + 1, 'slice');
+          });
+          try {
+            const outcome = await Promise.race([wait.value, sliceEnded, abortedPromise]);
+            if (outcome === 'aborted') throw cancellationError(signal!.reason);
+          } finally {
+            clearTimeout(timer);
+          }
         }
+        slice = Math.min(slice * 2, LAST_SLICE_MS);
         c = Atomics.exchange(cells, STATE, CONTENDED);
       }
       Atomics.store(cells, OWNER, ME);
