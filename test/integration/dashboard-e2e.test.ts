@@ -128,12 +128,26 @@ describe('dashboard in headless Chromium', { skip: SKIP, timeout: 120_000 }, () 
     const { id } = await api<{ id: string }>('POST', '/tasks', { type: 'count', input: { steps: 2, stepMs: 50 }, runAt: new Date(Date.now() + 60_000).toISOString() });
     const row = page.locator(`#task-rows tr[data-id="${id}"]`);
     await row.and(page.locator('[data-status="delayed"]')).waitFor({ timeout: 10_000 });
+    // Hold back the answer to the first GET /tasks/:id after the pause (the refetch its event starts) until
+    // after the resume and its own refetch: the page must not roll the task back to paused with that older answer.
+    let heldBack = false;
+    await page.route(`**/tasks/${id}`, async (route) => {
+      if (route.request().method() !== 'GET' || heldBack) return route.continue();
+      heldBack = true;
+      const answer = await route.fetch(); // the server answers now; the page gets it later
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      return route.fulfill({ response: answer });
+    });
     await row.click();
     await page.locator('#detail button[data-action="pause"]').click();
     await row.and(page.locator('[data-status="paused"]')).waitFor({ timeout: 10_000 });
     assert.equal((await api<TaskView>('GET', `/tasks/${id}`)).status, 'paused');
     await page.locator('#detail button[data-action="resume"]').click();
-    await row.and(page.locator('[data-status="delayed"], [data-status="queued"], [data-status="running"], [data-status="succeeded"]')).waitFor({ timeout: 10_000 });
+    const resumed = row.and(page.locator('[data-status="delayed"], [data-status="queued"], [data-status="running"], [data-status="succeeded"]'));
+    await resumed.waitFor({ timeout: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    assert.equal(heldBack, true);
+    assert.equal(await resumed.count(), 1, `the row still shows the resumed task (it shows ${await row.getAttribute('data-status')})`);
     assert.notEqual((await api<TaskView>('GET', `/tasks/${id}`)).status, 'paused');
     await api('PUT', `/tasks/${id}`, { status: 'cancelled' });
     await page.close();

@@ -290,7 +290,9 @@ export const DASHBOARD_SCRIPT = String.raw`
   async function act(action, id, button) {
     button.disabled = true;
     try {
-      upsert(await api('PUT', 'tasks/' + encodeURIComponent(id), { status: TARGET[action] }));
+      const asked = generation(id);
+      const answer = await api('PUT', 'tasks/' + encodeURIComponent(id), { status: TARGET[action] });
+      if (generation(id) === asked) upsert(answer); else refetch(id);
     } catch (err) {
       reportError(err);
       button.disabled = false;
@@ -323,6 +325,12 @@ export const DASHBOARD_SCRIPT = String.raw`
     for (const t of page.tasks || []) upsert(t);
     if (setCursor) { nextCursor = page.nextCursor || null; $('more').hidden = !nextCursor; }
   }
+  // An answer (GET or PUT) describes the task as it was when its request went out. If a change event
+  // for that task arrived meanwhile the answer may be older than what is shown (a pause's refetch landing
+  // after the resume), so it is dropped and the task fetched again: a task's generation counts those events.
+  const generations = new Map();
+  const generation = (id) => generations.get(id) || 0;
+  const bump = (id) => generations.set(id, generation(id) + 1);
   const refetchIds = new Set();
   let refetchTimer = 0;
   function refetch(id) {
@@ -335,7 +343,10 @@ export const DASHBOARD_SCRIPT = String.raw`
     const ids = [...refetchIds];
     refetchIds.clear();
     for (const id of ids) {
-      api('GET', 'tasks/' + encodeURIComponent(id)).then(upsert, (err) => {
+      const asked = generation(id);
+      api('GET', 'tasks/' + encodeURIComponent(id)).then((answer) => {
+        if (generation(id) === asked) upsert(answer); else refetch(id);
+      }, (err) => {
         if (err && err.status === 404) remove(id); else reportError(err);
       });
     }
@@ -367,6 +378,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     } else if (ev.kind === 'checkpoint') {
       // Nothing shown changes.
     } else {
+      bump(ev.taskId);
       if (ev.kind === 'status' && typeof p.status === 'string') { t.status = p.status; upsert(t); }
       refetch(ev.taskId);
     }
