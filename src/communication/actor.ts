@@ -5,6 +5,7 @@ import { DEFAULT_ASK_TIMEOUT, DEFAULT_MAILBOX, type ActorRef, type AskOptions } 
 import type { Behaviour } from './behaviour.js';
 import { Supervisor, supervisorEngine } from './supervisor.js';
 import { checkWaitOptions, type WaitOptions } from '../core/wait-guard.js';
+import { REMOTABLE } from './remote/pack.js';
 
 /** Options of `actor()`. */
 export interface ActorOptions {
@@ -55,6 +56,11 @@ class LoopActorRef<Msg, Reply> implements ActorRef<Msg, Reply> {
 
   get id(): number {
     return this.#engine.id;
+  }
+
+  /** Sent to another thread or process, the ref arrives as a proxy of this actor. */
+  get [REMOTABLE](): string {
+    return 'actor';
   }
 
   send(msg: Msg, options?: WaitOptions): Promise<void> {
