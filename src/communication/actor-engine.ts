@@ -6,7 +6,7 @@ import { Ask } from './ask.js';
 import type { ActorContext, Behaviour } from './behaviour.js';
 import { Channel } from './channel.js';
 import { ChannelClosedError } from './channel-closed-error.js';
-import type { SupervisedChild, SupervisorEngine } from './supervisor.js';
+import type { SupervisedChild, SupervisorLink } from './supervisor.js';
 import type { WaitOptions } from '../core/wait-guard.js';
 
 /** Checked settings the facade hands the engine. */
@@ -16,7 +16,9 @@ export interface ActorSettings {
   readonly mailbox: number;
   readonly askTimeout: number;
   readonly clock: Clock;
-  readonly supervisor: SupervisorEngine | undefined;
+  readonly supervisor: SupervisorLink | undefined;
+  /** Called each time the loop takes an item from the mailbox (a host returns a credit with it). */
+  readonly onTake?: (() => void) | undefined;
 }
 
 const RESOLVED = Promise.resolve();
@@ -47,7 +49,10 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
   readonly #mailbox: Channel<Msg | Ask<Msg, Reply> | typeof WAKE>;
   readonly #askTimeout: number;
   readonly #clock: Clock;
-  readonly #supervisor: SupervisorEngine | undefined;
+  readonly #supervisor: SupervisorLink | undefined;
+  readonly #onTake: (() => void) | undefined;
+  // Set while a supervisor across a link decides about a failure; restart() or halt() resolves it.
+  #decision: { wait: Promise<void>; done: () => void } | undefined;
   #state: 'running' | 'stopping' | 'ended' = 'running';
   #behaviour: Behaviour<Msg, Reply> | undefined;
   // True once the current behaviour's started() succeeded: only then does stopped() run.
@@ -72,6 +77,7 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
     this.#askTimeout = settings.askTimeout;
     this.#clock = settings.clock;
     this.#supervisor = settings.supervisor;
+    this.#onTake = settings.onTake;
     // The first factory call is synchronous so that a throwing factory fails actor() itself.
     this.#behaviour = factory();
     this.#ctx = this.#newContext();
@@ -133,6 +139,7 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
   restart(): void {
     if (this.#state === 'ended' || this.#halt || this.#restartRequested) return;
     this.#restartRequested = true;
+    this.#decided();
     this.#incarnation.abort(new CancelledError(`Actor ${this.name} is restarting`));
     if (this.#idle) this.#mailbox.trySend(WAKE);
   }
@@ -142,6 +149,7 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
     this.#halt = { error };
     this.#state = 'stopping';
     this.#mailbox.close();
+    this.#decided();
     // An idle loop's wait rejects with ChannelClosedError now that the mailbox is closed and empty.
     this.#incarnation.abort(new CancelledError(`Actor ${this.name} was stopped by its supervisor`, { cause: error }));
   }
@@ -150,6 +158,7 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
     try {
       await this.#start();
       for (;;) {
+        if (this.#decision) await this.#decision.wait;
         if (this.#halt) break;
         if (this.#restartRequested) {
           await this.#restart();
@@ -171,6 +180,7 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
           }
         }
         if (item === WAKE) continue; // a restart was requested while idle: re-check the flags
+        this.#onTake?.();
         const pending = this.#handle(item);
         if (pending) await pending;
       }
@@ -216,6 +226,13 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
   #failed(error: unknown): void {
     if (this.#restartRequested || this.#halt) return; // already being replaced or ended
     if (this.#supervisor) this.#supervisor.failed(this, error);
+    if (!this.#restartRequested && !this.#halt && this.#supervisor?.decidesLater === true) {
+      // Handle nothing until the supervisor across the link answers with restart() or halt().
+      let done!: () => void;
+      const wait = new Promise<void>((resolve) => (done = resolve));
+      this.#decision = { wait, done };
+      return;
+    }
     // No supervisor, or one that declined (it is ending): the failure ends the actor.
     if (!this.#restartRequested && !this.#halt) {
       this.#halt = { error };
@@ -276,6 +293,12 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
     this.#state = 'ended';
     this.#supervisor?.removed(this);
     this.#settle(this.#halt);
+  }
+
+  #decided(): void {
+    const decision = this.#decision;
+    this.#decision = undefined;
+    decision?.done();
   }
 
   #newContext(): ActorContext<Msg, Reply> {

@@ -1,6 +1,6 @@
 // actor(): start an actor on the event loop — a behaviour behind a bounded mailbox, optionally supervised.
 import { systemClock, type Clock } from '../core/clock.js';
-import { ActorEngine } from './actor-engine.js';
+import { ActorEngine, type ActorSettings } from './actor-engine.js';
 import { DEFAULT_ASK_TIMEOUT, DEFAULT_MAILBOX, type ActorRef, type AskOptions } from './actor-ref.js';
 import type { Behaviour } from './behaviour.js';
 import { Supervisor, supervisorEngine } from './supervisor.js';
@@ -34,20 +34,8 @@ function checkAskTimeout(value: unknown, name: string): void {
 class LoopActorRef<Msg, Reply> implements ActorRef<Msg, Reply> {
   readonly #engine: ActorEngine<Msg, Reply>;
 
-  constructor(factory: () => Behaviour<Msg, Reply>, options: ActorOptions) {
-    const id = nextId++;
-    this.#engine = new ActorEngine(
-      factory,
-      {
-        id,
-        name: options.name ?? `actor-${id}`,
-        mailbox: options.mailbox ?? DEFAULT_MAILBOX,
-        askTimeout: options.askTimeout ?? DEFAULT_ASK_TIMEOUT,
-        clock: options.clock ?? systemClock,
-        supervisor: options.supervisor ? supervisorEngine(options.supervisor) : undefined,
-      },
-      this,
-    );
+  constructor(factory: () => Behaviour<Msg, Reply>, settings: ActorSettings) {
+    this.#engine = new ActorEngine(factory, settings, this);
   }
 
   get name(): string {
@@ -141,5 +129,21 @@ export function actor<Msg, Reply>(factory: () => Behaviour<Msg, Reply>, options:
   if (name !== undefined && typeof name !== 'string') throw new TypeError(`options.name must be a string, got ${typeof name}`);
   if (askTimeout !== undefined) checkAskTimeout(askTimeout, 'options.askTimeout');
   if (clock !== undefined) checkWaitOptions({ clock }, 'options');
-  return new LoopActorRef(factory, options);
+  const id = nextId++;
+  return new LoopActorRef(factory, {
+    id,
+    name: name ?? `actor-${id}`,
+    mailbox: mailbox ?? DEFAULT_MAILBOX,
+    askTimeout: askTimeout ?? DEFAULT_ASK_TIMEOUT,
+    clock: clock ?? systemClock,
+    supervisor: supervisor ? supervisorEngine(supervisor) : undefined,
+  });
+}
+
+/**
+ * Internal (the executors, hosting an actor in a worker): an in-loop actor from checked settings,
+ * with a supervisor link and a take hook; `id` 0 takes the next local id. Throws what the factory threw.
+ */
+export function actorFromSettings<Msg, Reply>(factory: () => Behaviour<Msg, Reply>, settings: Omit<ActorSettings, 'id'> & { id?: number }): ActorRef<Msg, Reply> {
+  return new LoopActorRef(factory, { ...settings, id: settings.id || nextId++ });
 }

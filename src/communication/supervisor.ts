@@ -58,11 +58,26 @@ export interface SupervisedChild {
   settled(): Promise<void>;
 }
 
+/**
+ * What an actor engine reports to: a `SupervisorEngine` on this loop, or (for an actor hosted in a
+ * worker) a stand-in that forwards failures to the supervisor on the host.
+ */
+export interface SupervisorLink {
+  adopt(child: SupervisedChild): void;
+  removed(child: SupervisedChild): void;
+  failed(child: SupervisedChild, error: unknown): void;
+  /**
+   * True when `failed()` only reports and the decision comes later (across a link): the child then
+   * waits, handling nothing, until `restart()` or `halt()` arrives, instead of ending at once.
+   */
+  readonly decidesLater?: boolean;
+}
+
 const STRATEGIES: readonly SupervisorStrategy[] = ['one-for-one', 'one-for-all'];
 let nextId = 1;
 
 /** The supervisor's machinery behind the `Supervisor` facade; actors reach it through `supervisorEngine()`. */
-export class SupervisorEngine implements SupervisedChild {
+export class SupervisorEngine implements SupervisedChild, SupervisorLink {
   readonly name: string;
   readonly strategy: SupervisorStrategy;
   readonly maxRestarts: number;
