@@ -19,6 +19,8 @@ export interface ActorSettings {
   readonly supervisor: SupervisorLink | undefined;
   /** Called each time the loop takes an item from the mailbox (a host returns a credit with it). */
   readonly onTake?: (() => void) | undefined;
+  /** What `ctx.self` is, when not the engine's own ref: a host's stable facade for an actor it runs on the loop. */
+  readonly self?: ActorRef<any, any> | undefined;
 }
 
 const RESOLVED = Promise.resolve();
@@ -71,7 +73,7 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
   constructor(factory: () => Behaviour<Msg, Reply>, settings: ActorSettings, ref: ActorRef<Msg, Reply>) {
     this.name = settings.name;
     this.id = settings.id;
-    this.#ref = ref;
+    this.#ref = settings.self ?? ref;
     this.#factory = factory;
     this.#mailbox = new Channel(settings.mailbox);
     this.#askTimeout = settings.askTimeout;

@@ -23,6 +23,11 @@ export interface ActorOptions {
 
 let nextId = 1;
 
+/** Internal: the next actor id of this process, for actors the executors host elsewhere but name here. */
+export function allocateActorId(): number {
+  return nextId++;
+}
+
 function checkAskTimeout(value: unknown, name: string): void {
   if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`);
   if (!(value >= 0 && value < Infinity)) {

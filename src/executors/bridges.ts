@@ -1,9 +1,9 @@
 // Calls from a task back to functions the host exposed: callHost (async) and callHostSync (blocking).
-import { BRIDGE, taskStorage, WORKER_BRIDGE, type HostBridge } from './current-task.js';
+import { BRIDGE, bridgeStorage, taskStorage, WORKER_BRIDGE, type HostBridge } from './current-task.js';
 
 function bridge(caller: string): HostBridge {
   const ctx = taskStorage.getStore() as (object & { [BRIDGE]?: HostBridge }) | undefined;
-  const found = ctx?.[BRIDGE] ?? ((globalThis as Record<symbol, unknown>)[WORKER_BRIDGE] as HostBridge | undefined);
+  const found = ctx?.[BRIDGE] ?? bridgeStorage.getStore() ?? ((globalThis as Record<symbol, unknown>)[WORKER_BRIDGE] as HostBridge | undefined);
   if (found === undefined) throw new Error(`${caller} can only be called inside a Braid task or worker`);
   return found;
 }

@@ -39,6 +39,12 @@ export const BRIDGE: unique symbol = Symbol.for('braid.taskBridge') as never;
 /** Internal global slot for the bridge of the worker this code runs in. */
 export const WORKER_BRIDGE = Symbol.for('braid.workerBridge');
 
+// Actors the loop hosts run outside any task: their async context carries the bridge instead.
+const BRIDGE_KEY = Symbol.for('braid.actorBridge');
+const bridgeSlot = globalThis as unknown as Record<symbol, AsyncLocalStorage<HostBridge> | undefined>;
+/** Internal: the bridge of code running in an actor the loop hosts (see `installActorHost`). */
+export const bridgeStorage: AsyncLocalStorage<HostBridge> = (bridgeSlot[BRIDGE_KEY] ??= new AsyncLocalStorage<HostBridge>());
+
 // Task modules import `currentTask` from the published `braid` while the worker runtime may be a
 // different copy of this module (src under tsx in tests, dist for users), so the store lives in one
 // global slot that every copy shares.

@@ -1,6 +1,6 @@
 // Public surface of the executors: one task API over the event loop, worker threads and child processes.
 export { runtime, Runtime } from './runtime.js';
-export type { RuntimeOptions, RunOptions, ModuleOptions, RuntimeStats, PoolSize, HostFunction } from './runtime.js';
+export type { RuntimeOptions, RunOptions, ModuleOptions, RuntimeStats, PoolSize, HostFunction, ActorPlacementOptions, ActorFactoryExport, MessageOf, ReplyOf } from './runtime.js';
 export type { ModuleProxy } from './module-proxy.js';
 export type { PoolStats } from './stats.js';
 export { currentTask } from './current-task.js';

@@ -5,7 +5,9 @@ import { cancellationError, TimeoutError } from '../core/errors.js';
 import type { Placement } from './current-task.js';
 import { deserializeError, serializeError, type SerializedError } from './error-serialization.js';
 import { QueueFullError, RuntimeClosedError, WorkerCrashedError } from './errors.js';
-import { ARITY, CALL, CANCEL, FAIL, FLAG_ARMED, FLAG_ISOLATE, FLAG_PROGRESS, FLAG_TIMEOUT, HEAP, LOAD, OK, PROGRESS, READY, REPLY, RUN, splitBatch, STARTED, type Batch } from './protocol.js';
+import { createPeer } from '../communication/remote/create-peer.js';
+import type { Peer } from '../communication/remote/peer.js';
+import { ARITY, CALL, CANCEL, FAIL, FLAG_ARMED, FLAG_ISOLATE, FLAG_PROGRESS, FLAG_TIMEOUT, HEAP, LOAD, OK, PEER, PROGRESS, READY, REPLY, RUN, splitBatch, STARTED, type Batch } from './protocol.js';
 import { unsendableError, type Destination } from './sendable-path.js';
 import { Samples, type PoolStats } from './stats.js';
 import type { WorkerExit, WorkerFactory, WorkerHandle } from './worker-handle.js';
@@ -94,6 +96,8 @@ const EXITED = 4;
 class PoolWorker {
   state = STARTING;
   handle!: WorkerHandle;
+  /** Threads and processes: carries the actors, channels and buses tasks were given (the loop passes them by reference). */
+  peer: Peer | undefined = undefined;
   readonly tasks = new Map<number, Task>();
   readonly modules: boolean[] = [];
   outbox: Batch = [];
@@ -364,6 +368,16 @@ export class Pool {
   }
 
   #assign(w: PoolWorker, task: Task): void {
+    let args: unknown;
+    try {
+      args = w.peer === undefined ? task.args : w.peer.pack(task.args, 'args');
+    } catch (error) {
+      // A function or symbol in the arguments: the task fails at once, before any worker holds it
+      // (#shift() already took it off the queue's count, so it is answered as a running task).
+      task.state = RUNNING;
+      this.#answer(task, false, error);
+      return;
+    }
     const now = this.#o.clock.now();
     task.state = RUNNING;
     task.worker = w;
@@ -385,7 +399,7 @@ export class Pool {
       w.modules[task.modId] = true;
       w.outbox.push(LOAD, task.modId, task.module);
     }
-    w.outbox.push(RUN, task.id, task.modId, task.exportName, task.args, flags, data);
+    w.outbox.push(RUN, task.id, task.modId, task.exportName, args, flags, data);
     if (transfer !== undefined && transfer.length > 0) (w.transfer ??= []).push(...transfer);
     if (++w.dispatched >= this.#o.maxTasks && w.state !== RETIRING) this.#retire(w);
   }
@@ -400,6 +414,8 @@ export class Pool {
   }
 
   #flush(w: PoolWorker): void {
+    // Peer messages first, so the worker sees them before the tasks that follow them (causal order).
+    w.peer?.flush();
     if (w.outbox.length === 0 || w.state === EXITED) return;
     const batch = w.outbox;
     const transfer = w.transfer;
@@ -443,7 +459,10 @@ export class Pool {
       const kind = batch[i] as number;
       switch (kind) {
         case OK:
-          this.#settled(w, batch[i + 1] as number, true, batch[i + 2]);
+          this.#settled(w, batch[i + 1] as number, true, w.peer === undefined ? batch[i + 2] : w.peer.unpack(batch[i + 2]));
+          break;
+        case PEER:
+          w.peer?.receive(batch[i + 1] as unknown[]);
           break;
         case FAIL:
           this.#settled(w, batch[i + 1] as number, false, deserializeError(batch[i + 2] as SerializedError));
@@ -456,6 +475,8 @@ export class Pool {
           break;
         case READY:
           if (w.state === STARTING) w.state = LIVE;
+          // Peer messages a starting child process could not take yet.
+          if (w.outbox.length > 0) this.#flush(w);
           this.#startFailures = 0;
           // A worker that got no task while starting must still be able to idle out.
           if (w.tasks.size === 0) this.#onIdle(w);
@@ -601,6 +622,20 @@ export class Pool {
       this.#failQueue(new WorkerCrashedError(`The ${this.#o.placement} worker could not be started`, { cause: error }));
       return undefined;
     }
+    if (!w.handle.inProcess) {
+      w.peer = createPeer({
+        destination: this.#destination === 'a process' ? 'a process' : 'a thread',
+        serializeError,
+        deserializeError,
+        link: {
+          post: (batch) => {
+            // A starting child process drops what it is sent: keep it for the flush at READY.
+            if (w.state === STARTING && !w.handle.acceptsEarly) w.outbox.push(PEER, batch);
+            else if (w.state !== EXITED) w.handle.post([PEER, batch], undefined);
+          },
+        },
+      });
+    }
     this.#workers.push(w);
     return w;
   }
@@ -673,6 +708,7 @@ export class Pool {
     const expected = w.state === LEAVING && w.killReason === undefined;
     w.state = EXITED;
     w.idleTimer?.cancel();
+    w.peer?.close(new WorkerCrashedError(`The ${this.#o.placement} worker ${exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`}`, { exitCode: exit.exitCode, signal: exit.signal, cause: exit.error }));
     if (w.busySince >= 0) this.#busyTotal += this.#o.clock.now() - w.busySince;
     w.busySince = -1;
     this.#workers.splice(this.#workers.indexOf(w), 1);

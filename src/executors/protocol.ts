@@ -40,6 +40,12 @@ export const READY = 16;
  */
 export const STARTED = 17;
 
+/**
+ * Both ways: `PEER batch` carries one batch of the communication layer's peer messages (actors,
+ * channels and buses across the link), which the peer on each side handles.
+ */
+export const PEER = 18;
+
 /** Fields after the kind tag, per kind; both sides step through a batch with this table. */
 export const ARITY: Readonly<Record<number, number>> = {
   [LOAD]: 2,
@@ -54,6 +60,7 @@ export const ARITY: Readonly<Record<number, number>> = {
   [CRASH]: 1,
   [READY]: 0,
   [STARTED]: 1,
+  [PEER]: 1,
 };
 
 /** RUN flag: the caller listens to progress, so the worker should send it. */

@@ -5,7 +5,15 @@ import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { systemClock, type Clock } from '../core/clock.js';
-import { BusClosedError, SubscriptionClosedError, SupervisorGaveUpError } from '../communication/index.js';
+import { BusClosedError, Supervisor, SubscriptionClosedError, SupervisorGaveUpError } from '../communication/index.js';
+import { allocateActorId } from '../communication/actor.js';
+import { DEFAULT_ASK_TIMEOUT, DEFAULT_MAILBOX, type ActorRef } from '../communication/actor-ref.js';
+import type { Behaviour } from '../communication/behaviour.js';
+import { describeUnsendable } from '../communication/remote/sendable-path.js';
+import { supervisorEngine } from '../communication/supervisor.js';
+import { ActorWorker } from './actor-worker.js';
+import { ActorWorkers } from './actor-workers.js';
+import { HostedActor } from './hosted-actor.js';
 import type { Placement } from './current-task.js';
 import { registerErrorClass } from './error-serialization.js';
 import { RuntimeClosedError } from './errors.js';
@@ -76,6 +84,31 @@ export interface RunOptions {
 
 /** Options fixed for every call made through a module proxy. */
 export type ModuleOptions = Omit<RunOptions, 'transfer' | 'onProgress'>;
+
+/** Options of `rt.actor()`. */
+export interface ActorPlacementOptions<Args extends readonly unknown[] = unknown[]> {
+  /** Where the actor's behaviour runs: this event loop, a worker thread, or a child process. */
+  on: Placement;
+  /** Arguments for the factory export (cloned to a thread or process; channels and actor refs cross as proxies). */
+  args?: Args;
+  /** Mailbox bound: senders wait, across the boundary, while this many messages are queued. Default 1024; 0 is a rendezvous. */
+  mailbox?: number;
+  /** Restarts the actor when its `receive` throws or its worker dies, within the supervisor's intensity. */
+  supervisor?: Supervisor;
+  /** `'shared'` (default): actors of a placement share its actor workers; `'dedicated'`: a worker of its own. */
+  worker?: 'shared' | 'dedicated';
+  /** Shown in errors; default `actor-<id>`. */
+  name?: string;
+  /** `ask()` timeout when the call gives none, in ms (finite); default 5000. */
+  askTimeout?: number;
+}
+
+/** A module export that makes an actor: called with `options.args`, it returns the behaviour. */
+export type ActorFactoryExport = (...args: any[]) => Behaviour<any, any>;
+/** The message type of the actor an `ActorFactoryExport` makes. */
+export type MessageOf<F> = F extends (...args: any[]) => { receive(msg: infer M, ...rest: any[]): unknown } ? M : unknown;
+/** The reply type of the actor an `ActorFactoryExport` makes. */
+export type ReplyOf<F> = F extends (...args: any[]) => { receive(...args: any[]): infer R } ? Awaited<R> : unknown;
 
 /** Stats of every pool, started or not. */
 export interface RuntimeStats {
@@ -155,6 +188,8 @@ export class Runtime implements AsyncDisposable {
       return Promise.reject(error);
     }
   };
+  readonly #actorWorkers = new Map<Placement, ActorWorkers>();
+  readonly #actors = new Set<HostedActor<unknown, unknown>>();
   #closing: Promise<void> | undefined;
 
   constructor(options: RuntimeOptions = {}) {
@@ -229,6 +264,78 @@ export class Runtime implements AsyncDisposable {
   }
 
   /**
+   * Starts the actor that module export `exportName` of `url` makes, where `options.on` says, and
+   * returns its `ActorRef`: the same interface, and the same semantics, as an `actor()` on this loop.
+   * The export is a factory: called with `options.args` in the worker, it returns the behaviour (an
+   * object with `receive(msg, ctx)`). Messages are handled one at a time in order per sender; the
+   * mailbox bound reaches senders across the boundary (a send waits while it is full); every ask
+   * times out. Under a `supervisor`, a throwing `receive` rejects its ask and the actor restarts in
+   * place with its mailbox kept; a crash of its thread or process rejects every pending ask with
+   * `WorkerCrashedError` and the actor restarts on a fresh worker, keeping the messages sent
+   * meanwhile, in order, up to the mailbox bound. Refs travel inside messages and stay usable.
+   * Type it with the factory's type to type messages and replies.
+   *
+   * @example
+   * // counter.ts: export function counter(start: number) { let n = start; return { receive: (msg: 'inc' | 'get') => (msg === 'inc' ? ++n : n) }; }
+   * const ref = rt.actor<typeof import('./counter.js').counter>(new URL('./counter.js', import.meta.url), 'counter', { on: 'thread', args: [10] });
+   * await ref.send('inc');
+   * await ref.ask('get'); // 11, typed number
+   * await ref.stop();
+   */
+  actor<F extends ActorFactoryExport = ActorFactoryExport>(url: string | URL, exportName: string, options: ActorPlacementOptions<Parameters<F>>): ActorRef<MessageOf<F>, ReplyOf<F>> {
+    const href = toHref(url, 'url');
+    if (typeof exportName !== 'string' || exportName === '') throw new TypeError('exportName must be a non-empty string');
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object with an on property');
+    const o = options as ActorPlacementOptions;
+    if (!PLACEMENTS.includes(o.on)) throw new TypeError(`options.on must be 'loop', 'thread' or 'process', got ${String(o.on)}`);
+    if (this.#closing !== undefined) throw new RuntimeClosedError();
+    const args = o.args ?? [];
+    if (!Array.isArray(args)) throw new TypeError('options.args must be an array');
+    if (o.on !== 'loop') {
+      const problem = describeUnsendable(args, 'options.args', o.on === 'thread' ? 'a thread' : 'a process');
+      if (problem !== undefined) throw new TypeError(problem);
+    }
+    if (o.mailbox !== undefined && !(o.mailbox === Infinity || (Number.isInteger(o.mailbox) && o.mailbox >= 0))) {
+      throw new RangeError(`options.mailbox must be a non-negative integer or Infinity, got ${String(o.mailbox)}`);
+    }
+    if (o.supervisor !== undefined) {
+      if (!(o.supervisor instanceof Supervisor)) throw new TypeError('options.supervisor must be a Supervisor');
+      if (!supervisorEngine(o.supervisor).running) throw new TypeError(`options.supervisor (${o.supervisor.name}) has stopped`);
+    }
+    if (o.worker !== undefined && o.worker !== 'shared' && o.worker !== 'dedicated') {
+      throw new TypeError(`options.worker must be 'shared' or 'dedicated', got ${String(o.worker)}`);
+    }
+    if (o.name !== undefined && typeof o.name !== 'string') throw new TypeError('options.name must be a string');
+    if (o.askTimeout !== undefined && !(typeof o.askTimeout === 'number' && o.askTimeout >= 0 && o.askTimeout < Infinity)) {
+      throw new RangeError(`options.askTimeout must be a finite non-negative number of milliseconds, got ${String(o.askTimeout)}`);
+    }
+    const workers = this.#actorWorkers.get(o.on) ?? this.#createActorWorkers(o.on);
+    if (workers === undefined) {
+      throw new RangeError(`on: '${o.on}' cannot host actors: the runtime was created with ${o.on === 'thread' ? 'threads' : 'processes'}: 0`);
+    }
+    const id = allocateActorId();
+    const hosted = new HostedActor<MessageOf<F>, ReplyOf<F>>(
+      {
+        id,
+        name: o.name ?? `actor-${id}`,
+        url: href,
+        exportName,
+        args: [...args],
+        // A mailbox past what credits can count is unbounded in effect: cap the window, not the bound.
+        mailbox: o.mailbox === Infinity ? Number.MAX_SAFE_INTEGER : (o.mailbox ?? DEFAULT_MAILBOX),
+        askTimeout: o.askTimeout ?? DEFAULT_ASK_TIMEOUT,
+        clock: this.#options.clock,
+        supervisor: o.supervisor === undefined ? undefined : supervisorEngine(o.supervisor),
+      },
+      workers.placement(o.worker === 'dedicated'),
+    );
+    const entry = hosted as HostedActor<unknown, unknown>;
+    this.#actors.add(entry);
+    void hosted.settled().then(() => this.#actors.delete(entry));
+    return hosted;
+  }
+
+  /**
    * Makes `fn` callable from tasks with `callHost(name, ...args)` / `callHostSync(name, ...args)`.
    *
    * @example
@@ -252,7 +359,15 @@ export class Runtime implements AsyncDisposable {
    * child process; resolves once they are all gone. Idempotent.
    */
   close(): Promise<void> {
-    this.#closing ??= Promise.all([...this.#pools.values()].map((pool) => pool.close())).then(() => undefined);
+    if (this.#closing === undefined) {
+      // Actors end first (their asks reject), then every worker goes, task pools and actor workers alike.
+      const error = new RuntimeClosedError();
+      for (const hosted of [...this.#actors]) hosted.halt(error);
+      this.#closing = Promise.all([
+        ...[...this.#pools.values()].map((pool) => pool.close()),
+        ...[...this.#actorWorkers.values()].map((workers) => workers.close()),
+      ]).then(() => undefined);
+    }
     return this.#closing;
   }
 
@@ -282,6 +397,26 @@ export class Runtime implements AsyncDisposable {
       return Promise.reject(new RangeError(`on: '${options.on}' cannot run: the runtime was created with ${option}: 0`));
     }
     return pool.submit(modId, href, exportName, args, submit);
+  }
+
+  #createActorWorkers(placement: Placement): ActorWorkers | undefined {
+    const o = this.#options;
+    let workers: ActorWorkers;
+    if (placement === 'loop') {
+      workers = new ActorWorkers(() => new ActorWorker('loop', undefined, this.#hostCall), 1);
+    } else {
+      const given = placement === 'thread' ? o.threads : o.processes;
+      const max = given === undefined ? availableParallelism() : typeof given === 'number' ? given : given.max;
+      if (max === 0) return undefined;
+      // Actor workers report no heap (heapReportMs 0): they are never recycled, an actor's state lives there.
+      const start =
+        placement === 'thread'
+          ? () => new ActorWorker('thread', (events) => new ThreadWorkerHandle(events, { heapReportMs: 0, hostCallTimeout: o.hostCallTimeout, resourceLimits: o.resourceLimits }), this.#hostCall)
+          : () => new ActorWorker('process', (events) => new ProcessWorkerHandle(events, { heapReportMs: 0, hostCallTimeout: o.hostCallTimeout, execArgv: o.execArgv, env: o.env }), this.#hostCall);
+      workers = new ActorWorkers(start, max);
+    }
+    this.#actorWorkers.set(placement, workers);
+    return workers;
   }
 
   #createPool(placement: Placement): Pool | undefined {

@@ -1,7 +1,10 @@
 // The worker side of every placement: loads task modules, runs tasks in their context, batches results.
+import { createPeer } from '../communication/remote/create-peer.js';
+import type { Peer } from '../communication/remote/peer.js';
+import { installActorHost } from './actor-host.js';
 import { BRIDGE, taskStorage, WORKER_BRIDGE, type HostBridge, type Placement, type TaskContext } from './current-task.js';
 import { deserializeError, serializeError, type SerializedError } from './error-serialization.js';
-import { ARITY, CALL, CANCEL, FAIL, FLAG_ARMED, FLAG_ISOLATE, FLAG_PROGRESS, FLAG_TIMEOUT, HEAP, LOAD, OK, PROGRESS, REPLY, RUN, SLOW_BATCH_MS, splitBatch, STARTED, type Batch } from './protocol.js';
+import { ARITY, CALL, CANCEL, FAIL, FLAG_ARMED, FLAG_ISOLATE, FLAG_PROGRESS, FLAG_TIMEOUT, HEAP, LOAD, OK, PEER, PROGRESS, REPLY, RUN, SLOW_BATCH_MS, splitBatch, STARTED, type Batch } from './protocol.js';
 import { unsendableError } from './sendable-path.js';
 
 /** How a WorkerRuntime talks to its host. */
@@ -91,6 +94,8 @@ export class WorkerRuntime {
   readonly #tasks = new Map<number, RunningTask>();
   readonly #calls = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   readonly #bridge: HostBridge;
+  /** Threads and processes: the link to the host for actors, channels and buses (the loop passes them by reference). */
+  readonly #peer: Peer | undefined;
   #nextCall = 1;
   #out: Batch = [];
   #receiving = false;
@@ -116,6 +121,17 @@ export class WorkerRuntime {
     // Workers own their process or thread, so their bridge is the global one; the loop shares the
     // process with the host and puts its bridge in each task's context instead.
     if (!this.#inProcess) (globalThis as Record<symbol, unknown>)[WORKER_BRIDGE] = this.#bridge;
+    if (this.#inProcess) {
+      this.#peer = undefined;
+    } else {
+      this.#peer = createPeer({
+        destination: 'the caller',
+        serializeError,
+        deserializeError,
+        link: { post: (batch) => options.post([PEER, batch]) },
+      });
+      installActorHost(this.#peer, options.importModule);
+    }
   }
 
   /** Handles one batch from the host. */
@@ -137,6 +153,9 @@ export class WorkerRuntime {
             break;
           case REPLY:
             this.#reply(batch[i + 1] as number, batch[i + 2] as boolean, batch[i + 3]);
+            break;
+          case PEER:
+            this.#peer?.receive(batch[i + 1] as unknown[]);
             break;
           default:
             throw new Error(`Unknown message kind ${kind}`);
@@ -163,6 +182,8 @@ export class WorkerRuntime {
 
   /** Sends everything queued for the host. */
   flush(): void {
+    // Peer messages first: what a task sent on a channel or to an actor reaches the host before its result.
+    this.#peer?.flush();
     if (this.#out.length === 0) return;
     const batch = this.#out;
     this.#out = [];
@@ -173,7 +194,14 @@ export class WorkerRuntime {
     }
   }
 
-  #run(id: number, modId: number, exportName: string, args: unknown[], flags: number, data: unknown): void {
+  #run(id: number, modId: number, exportName: string, packedArgs: unknown, flags: number, data: unknown): void {
+    let args: unknown[];
+    try {
+      args = (this.#peer === undefined ? packedArgs : this.#peer.unpack(packedArgs)) as unknown[];
+    } catch (error) {
+      this.#settle(id, flags, FAIL, error);
+      return;
+    }
     // Registered before the module loads, so a CANCEL that arrives during the import is not lost.
     const task = new RunningTask(this, id, flags, data, this.#options.placement, this.#inProcess ? this.#bridge : undefined);
     this.#tasks.set(id, task);
@@ -253,6 +281,14 @@ export class WorkerRuntime {
 
   #settle(id: number, flags: number, kind: typeof OK | typeof FAIL, value: unknown): void {
     this.#tasks.delete(id);
+    if (kind === OK && this.#peer !== undefined) {
+      try {
+        value = this.#peer.pack(value, 'result');
+      } catch (error) {
+        kind = FAIL;
+        value = error;
+      }
+    }
     if (kind === OK) {
       if ((flags & FLAG_ISOLATE) !== 0) {
         try {

@@ -20,6 +20,15 @@ export interface ActorExportEntry extends ExportEntry {
   join(reqId: number): void;
 }
 
+/**
+ * What the importing side of an actor export answers to: the proxy itself, or a hosting facade
+ * bound in its place (which passes credits on to its proxy and learns of the end its own way).
+ */
+export interface CreditedRef {
+  credit(n: number): void;
+  refused(error: unknown): void;
+}
+
 /** A call that holds, or waits for, a credit. */
 interface Call {
   /** Posts the call on the bound link; false if it settled meanwhile (an ask that timed out). */
@@ -42,11 +51,13 @@ interface Call {
  * to the actor's next incarnation: calls waiting for credit then go to the new one, in order.
  * With a rendezvous mailbox (0) the window is 1 and a send resolves only once the actor took it.
  */
-export class RemoteActorRef<Msg = unknown, Reply = unknown> implements ActorRef<Msg, Reply>, ImportedProxy {
+export class RemoteActorRef<Msg = unknown, Reply = unknown> implements ActorRef<Msg, Reply>, ImportedProxy, CreditedRef {
   readonly name: string;
   readonly id: number;
   /** Set by a hosting facade: the link died, so restart rather than end. */
   onLinkLost: ((error: unknown) => void) | undefined;
+  /** Told when `busy` flips, so a host keeps a worker referenced only while messages are in flight. */
+  onBusyChange: ((busy: boolean) => void) | undefined;
   readonly #window: number;
   readonly #rendezvous: boolean;
   readonly #askTimeout: number;
@@ -63,6 +74,9 @@ export class RemoteActorRef<Msg = unknown, Reply = unknown> implements ActorRef<
   #untaken: (() => void)[] = [];
   #gone: { error: unknown } | undefined;
   #stopping: Promise<void> | undefined;
+  /** Asks posted and not yet answered. */
+  #asking = 0;
+  #wasBusy = false;
 
   constructor(name: string, id: number, options: { window?: number; rendezvous?: boolean; askTimeout?: number; clock?: Clock } = {}) {
     this.name = name;
@@ -85,7 +99,20 @@ export class RemoteActorRef<Msg = unknown, Reply = unknown> implements ActorRef<
 
   /** True while messages are in flight or waiting: the host should stay alive for them. */
   get busy(): boolean {
-    return this.#credits < this.#window || this.#blocked.length > this.#blockedHead || this.#held.length > 0;
+    return this.#credits < this.#window || this.#asking > 0 || this.#blocked.length > this.#blockedHead || this.#held.length > 0;
+  }
+
+  /** Internal (asks): one more, or one fewer, ask waits for its reply. */
+  asking(delta: 1 | -1): void {
+    this.#asking += delta;
+    this.#updateBusy();
+  }
+
+  #updateBusy(): void {
+    const busy = this.busy;
+    if (busy === this.#wasBusy) return;
+    this.#wasBusy = busy;
+    this.onBusyChange?.(busy);
   }
 
   /** Connects the proxy to export `exportId` of `peer` and posts the calls held meanwhile. */
@@ -96,6 +123,7 @@ export class RemoteActorRef<Msg = unknown, Reply = unknown> implements ActorRef<
     this.#held = [];
     for (const call of held) call.post(peer, exportId);
     this.#serveBlocked();
+    this.#updateBusy();
   }
 
   /** Forgets the current link (its actor died): credits are refilled for the next incarnation. */
@@ -105,6 +133,7 @@ export class RemoteActorRef<Msg = unknown, Reply = unknown> implements ActorRef<
     this.#credits = this.#window;
     for (const resolve of this.#untaken.splice(0)) resolve(); // taken, then lost with the worker
     this.#serveBlocked();
+    this.#updateBusy();
   }
 
   /** The exporting side accepted `n` calls. */
@@ -112,6 +141,7 @@ export class RemoteActorRef<Msg = unknown, Reply = unknown> implements ActorRef<
     for (let i = 0; i < n && this.#untaken.length > 0; i++) this.#untaken.shift()!();
     this.#credits = Math.min(this.#window, this.#credits + n);
     this.#serveBlocked();
+    this.#updateBusy();
   }
 
   /** Ends the proxy: blocked and held calls reject, later calls reject at once. */
@@ -124,6 +154,13 @@ export class RemoteActorRef<Msg = unknown, Reply = unknown> implements ActorRef<
     this.#blocked = [];
     this.#blockedHead = 0;
     for (const resolve of this.#untaken.splice(0)) resolve();
+    this.#credits = this.#window;
+    this.#updateBusy();
+  }
+
+  /** The exporting side refused a call: its actor has ended. */
+  refused(error: unknown): void {
+    this.end(error);
   }
 
   linkLost(error: unknown): void {
@@ -171,7 +208,10 @@ export class RemoteActorRef<Msg = unknown, Reply = unknown> implements ActorRef<
     }
     const call = new AskCall<Reply>(this, msg, timeout, clock, signal);
     if (this.#canProceed()) this.#spend(call, (error) => call.fail(error));
-    else this.#blocked.push(call);
+    else {
+      this.#blocked.push(call);
+      this.#updateBusy();
+    }
     return call.promise;
   }
 
@@ -189,11 +229,15 @@ export class RemoteActorRef<Msg = unknown, Reply = unknown> implements ActorRef<
     this.#blocked = [];
     this.#blockedHead = 0;
     const peer = this.#peer;
+    // A stop in progress keeps the host alive (an idle proxy does not), as the drain it waits for does.
+    this.asking(1);
     try {
       if (peer !== undefined) await peer.request(ACTOR_STOP, this.#exportId);
       this.end();
     } catch (error) {
       this.end(error);
+    } finally {
+      this.asking(-1);
     }
   }
 
@@ -237,6 +281,7 @@ export class RemoteActorRef<Msg = unknown, Reply = unknown> implements ActorRef<
         this.#credits--;
         this.#held.push(call);
         if (call instanceof SendCall) call.accepted();
+        this.#updateBusy();
         return;
       }
       this.#credits--;
@@ -245,10 +290,12 @@ export class RemoteActorRef<Msg = unknown, Reply = unknown> implements ActorRef<
       this.#credits++;
       reject(error);
     }
+    this.#updateBusy();
   }
 
   #block(call: SendCall, signal: AbortSignal | undefined, timeout: number | undefined, clock: Clock): void {
     this.#blocked.push(call);
+    this.#updateBusy();
     if (signal === undefined && (timeout === undefined || timeout === Infinity)) return;
     call.guard(signal, timeout, clock, () => this.#serveBlocked());
   }
@@ -377,6 +424,7 @@ class AskCall<Reply> implements Call {
     const remaining = Math.max(0, this.#deadline - this.#clock.now());
     const { id, promise } = peer.call(ACTOR_ASK, [exportId, packed, remaining + 1_000]);
     this.#posted = { peer, reqId: id };
+    this.ref.asking(1);
     promise.then(
       (value) => this.#settle(true, value as Reply),
       (error: unknown) => this.#settle(false, error),
@@ -400,6 +448,7 @@ class AskCall<Reply> implements Call {
   #settle(ok: boolean, value: unknown): void {
     if (this.#done) return;
     this.#done = true;
+    if (this.#posted !== undefined) this.ref.asking(-1);
     this.#timer.cancel();
     if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
     if (ok) this.#resolve(value as Reply);
@@ -510,11 +559,11 @@ registerService((peer) => {
     if (target === undefined) peer.reply(b[at + 1] as number, true, undefined);
     else target.join(b[at + 1] as number);
   });
-  peer.register(ACTOR_CREDIT, ARITY[ACTOR_CREDIT], (b, at) => peer.imported<RemoteActorRef>(b[at + 1] as number)?.credit(b[at + 2] as number));
+  peer.register(ACTOR_CREDIT, ARITY[ACTOR_CREDIT], (b, at) => peer.imported<CreditedRef>(b[at + 1] as number)?.credit(b[at + 2] as number));
   peer.register(ACTOR_GONE, ARITY[ACTOR_GONE], (b, at) => {
     const error = peer.revive(b[at + 2]);
     // The exporting side refused a send because its actor ended: end here with why it ended.
-    peer.imported<RemoteActorRef>(b[at + 1] as number)?.end(error instanceof ActorStoppedError ? error.cause : error);
+    peer.imported<CreditedRef>(b[at + 1] as number)?.refused(error instanceof ActorStoppedError ? error.cause : error);
   });
 });
 

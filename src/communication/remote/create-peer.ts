@@ -1,0 +1,14 @@
+// Makes a peer with every kind of object that can cross a link registered: actor refs (and, as they land, channels and buses).
+import { Peer, type PeerOptions } from './peer.js';
+import './remote-actor-ref.js';
+
+/**
+ * A `Peer` whose links can carry every remotable object. Transports create peers through this, so
+ * no codec can be missing because nobody happened to import its module.
+ *
+ * @example
+ * const peer = createPeer({ link: { post: (batch) => port.postMessage(batch) }, destination: 'a thread', serializeError, deserializeError });
+ */
+export function createPeer(options: PeerOptions): Peer {
+  return new Peer(options);
+}
