@@ -104,9 +104,20 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
   }
 
   ask(msg: Msg, options: AskOptions | undefined): Promise<Reply> {
-    if (this.#state !== 'running') return Promise.reject(this.#stoppedError());
-    const ask = new Ask<Msg, Reply>(msg, options?.timeout ?? this.#askTimeout, options?.clock ?? this.#clock, options?.signal);
-    if (ask.done) return ask.promise; // its signal was already aborted
+    return this.envelope(msg, options?.timeout ?? this.#askTimeout, options?.clock ?? this.#clock, options?.signal).promise;
+  }
+
+  /**
+   * Queues an ask and returns its envelope, which the caller may `fail()` to withdraw it (a host
+   * relaying an ask from another thread, without an AbortController per ask). `timeout` may be Infinity.
+   */
+  envelope(msg: Msg, timeout: number, clock: Clock, signal: AbortSignal | undefined): Ask<Msg, Reply> {
+    const ask = new Ask<Msg, Reply>(msg, timeout, clock, signal);
+    if (this.#state !== 'running') {
+      ask.fail(this.#stoppedError());
+      return ask;
+    }
+    if (ask.done) return ask; // its signal was already aborted
     const r = this.#mailbox.trySend(ask);
     if (r.state === 'closed') ask.fail(this.#stoppedError());
     else if (r.state === 'full') {
@@ -115,7 +126,7 @@ export class ActorEngine<Msg, Reply> implements SupervisedChild {
         if (error instanceof ChannelClosedError) ask.fail(this.#stoppedError());
       });
     }
-    return ask.promise;
+    return ask;
   }
 
   stop(): Promise<void> {

@@ -90,6 +90,10 @@ class LoopActorRef<Msg, Reply> implements ActorRef<Msg, Reply> {
   toString(): string {
     return `ActorRef(${this.name})`;
   }
+
+  static engineOf<Msg, Reply>(ref: LoopActorRef<Msg, Reply>): ActorEngine<Msg, Reply> {
+    return ref.#engine;
+  }
 }
 
 /**
@@ -143,6 +147,16 @@ export function actor<Msg, Reply>(factory: () => Behaviour<Msg, Reply>, options:
     clock: clock ?? systemClock,
     supervisor: supervisor ? supervisorEngine(supervisor) : undefined,
   });
+}
+
+/**
+ * Internal (relaying asks across a link): queues an ask on a local actor without a timer or a
+ * signal and returns a handle to withdraw it; `undefined` when `ref` is not an actor of this loop.
+ */
+export function relayAsk<Msg, Reply>(ref: ActorRef<Msg, Reply>, msg: Msg): { promise: Promise<Reply>; withdraw(error: unknown): void } | undefined {
+  if (!(ref instanceof LoopActorRef)) return undefined;
+  const ask = LoopActorRef.engineOf(ref as LoopActorRef<Msg, Reply>).envelope(msg, Infinity, systemClock, undefined);
+  return { promise: ask.promise, withdraw: (error) => ask.fail(error) };
 }
 
 /**

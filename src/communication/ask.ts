@@ -14,7 +14,7 @@ export class Ask<Msg, Reply> {
   #resolve!: (value: Reply) => void;
   #reject!: (error: unknown) => void;
   #state: 'queued' | 'running' | 'done' = 'queued';
-  #timer: Timer;
+  #timer: Timer | undefined;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
   #withdraw: AbortController | undefined;
@@ -25,7 +25,8 @@ export class Ask<Msg, Reply> {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    this.#timer = clock.setTimer(timeout, () => this.fail(new TimeoutError(`The ask timed out after ${timeout} ms`)));
+    // Infinity only for asks relayed from another thread or process: the asker there times them and withdraws them.
+    this.#timer = timeout === Infinity ? undefined : clock.setTimer(timeout, () => this.fail(new TimeoutError(`The ask timed out after ${timeout} ms`)));
     if (signal?.aborted) {
       this.fail(cancellationError(signal.reason));
     } else if (signal) {
@@ -65,7 +66,7 @@ export class Ask<Msg, Reply> {
   #settle(): boolean {
     if (this.#state === 'done') return false;
     this.#state = 'done';
-    this.#timer.cancel();
+    this.#timer?.cancel();
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#withdraw?.abort();
     return true;

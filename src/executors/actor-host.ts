@@ -1,6 +1,7 @@
 // The worker side of actors on threads and processes (and the loop): starts actors from module exports and serves their refs.
 import { systemClock } from '../core/clock.js';
-import { actorFromSettings } from '../communication/actor.js';
+import { CancelledError } from '../core/errors.js';
+import { actorFromSettings, relayAsk } from '../communication/actor.js';
 import type { ActorRef } from '../communication/actor-ref.js';
 import type { Behaviour } from '../communication/behaviour.js';
 import { ACTOR_CREDIT, ACTOR_GONE } from '../communication/remote/kinds.js';
@@ -27,7 +28,7 @@ class HostedActor implements ActorExportEntry, SupervisorLink {
   #child: SupervisedChild | undefined;
   /** Messages from the host in the mailbox and not yet taken: each take of one returns its credit. */
   #fromHost = 0;
-  readonly #asks = new Map<number, AbortController>();
+  readonly #asks = new Map<number, (error: unknown) => void>();
 
   constructor(
     readonly peer: Peer,
@@ -73,21 +74,21 @@ class HostedActor implements ActorExportEntry, SupervisorLink {
     });
   }
 
-  ask(reqId: number, msg: unknown, timeout: number): void {
+  ask(reqId: number, msg: unknown, _timeout: number): void {
     this.#fromHost++;
-    const controller = new AbortController();
-    this.#asks.set(reqId, controller);
-    const answered = this.ref.ask(msg, { timeout, signal: controller.signal });
-    this.peer.replyWith(reqId, answered);
+    // The asker times the ask and sends ACTOR_ASK_CANCEL when it gives up: no timer or signal here.
+    const relayed = relayAsk(this.ref, msg)!;
+    this.#asks.set(reqId, relayed.withdraw);
+    this.peer.replyWith(reqId, relayed.promise);
     const settled = () => {
       this.#asks.delete(reqId);
       askSettled(this.peer, reqId);
     };
-    answered.then(settled, settled);
+    relayed.promise.then(settled, settled);
   }
 
   cancel(reqId: number): void {
-    this.#asks.get(reqId)?.abort();
+    this.#asks.get(reqId)?.(new CancelledError('The asker gave up'));
   }
 
   stop(reqId: number): void {
@@ -99,7 +100,7 @@ class HostedActor implements ActorExportEntry, SupervisorLink {
   }
 
   dispose(): void {
-    for (const controller of this.#asks.values()) controller.abort();
+    for (const withdraw of this.#asks.values()) withdraw(new CancelledError('The asker is gone'));
     this.#asks.clear();
   }
 }

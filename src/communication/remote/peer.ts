@@ -45,6 +45,26 @@ export interface Codec<T extends object = object> {
   describe(obj: T, peer: Peer): unknown;
   exporter(peer: Peer, obj: T, id: number): ExportEntry;
   importer(peer: Peer, id: number, description: unknown): object & ImportedProxy;
+  /** Why `obj` cannot cross this peer's link, or `undefined` when it can (see `ValueCodec.refuse`). */
+  refuse?(obj: T, peer: Peer): string | undefined;
+}
+
+/**
+ * How an object that is its own value crosses a link — a view of shared memory: the marker carries
+ * `describe()`'s result and the other side `rebuild()`s the object from it. Nothing is exported,
+ * counted or released, and no message about the object ever crosses the link afterwards.
+ */
+export interface ValueCodec<T extends object = object> {
+  readonly name: string;
+  readonly byValue: true;
+  describe(obj: T, peer: Peer): unknown;
+  rebuild(description: unknown, peer: Peer): object;
+  /**
+   * Why `obj` cannot cross this peer's link (shared memory to a process), or `undefined` when it can.
+   * `pack()` then throws a TypeError at the call: where the object sits, then this reason
+   * (`args[0] is a shared channel and cannot be sent to a process: …`).
+   */
+  refuse?(obj: T, peer: Peer): string | undefined;
 }
 
 /** Internal slot of a proxy: which peer made it and under which id, so it can go home as the original. */
@@ -55,7 +75,7 @@ interface ProxyIdentity {
   readonly id: number;
 }
 
-const codecs = new Map<string, Codec<any>>();
+const codecs = new Map<string, Codec<any> | ValueCodec<any>>();
 const services: ((peer: Peer) => void)[] = [];
 
 /** Runs `install(peer)` for every peer made from now on: a service registers its message kinds there. */
@@ -64,7 +84,7 @@ export function registerService(install: (peer: Peer) => void): void {
 }
 
 /** Makes objects branded `[REMOTABLE]: codec.name` sendable over every link. */
-export function registerCodec<T extends object>(codec: Codec<T>): void {
+export function registerCodec<T extends object>(codec: Codec<T> | ValueCodec<T>): void {
   codecs.set(codec.name, codec);
 }
 
@@ -97,9 +117,9 @@ const finalizer = new FinalizationRegistry<{ peer: Peer; id: number; ref: WeakRe
 /**
  * One end of a link. Messages are flat: a kind tag, then a fixed number of fields, many messages per
  * posted batch (as in the executors' protocol, for the same reason: a wake-up of the other side costs
- * far more than a message). The first flush of a turn goes out in a microtask, so a lone request
- * leaves at once; further flushes in the same turn wait for `setImmediate`, so a stream of messages
- * (a producer awaiting sends that have credit) travels in large batches.
+ * far more than a message). A flush is a `process.nextTick` queued by the first message: it runs when
+ * the current microtask queue has drained, so a lone request leaves at once and a stream of messages
+ * (a producer awaiting sends that have credit) travels in batches as large as its credits allow.
  *
  * Objects cross as proxies: `pack()` replaces each branded object (a channel, an actor ref, a bus)
  * with a marker and exports it under an id; the other side's `unpack()` makes (or reuses) the proxy.
@@ -125,14 +145,10 @@ export class Peer {
   #nextExport = 1;
   #out: unknown[] = [];
   #scheduled = false;
-  #eagerSpent = false;
   #closed: { error: unknown } | undefined;
   readonly #flushTask = () => {
     this.#scheduled = false;
     this.flush();
-  };
-  readonly #resetEager = () => {
-    this.#eagerSpent = false;
   };
   readonly #marker = (obj: Remotable, codec: string) => this.#markerOf(obj, codec);
   readonly #revive = (marker: Record<string, unknown>) => this.#reviveMarker(marker);
@@ -279,6 +295,7 @@ export class Peer {
       return wrap(value, encode(value, this.#marker));
     } catch (error) {
       if (error instanceof Unsendable) throw unsendableError(value, root, this.destination, error);
+      if (error instanceof Refused) throw new TypeError(`${pathTo(value, error.obj, root, new Set()) ?? root} ${error.message}`);
       throw error;
     }
   }
@@ -350,13 +367,10 @@ export class Peer {
     }
     if (this.#scheduled) return;
     this.#scheduled = true;
-    if (this.#eagerSpent) {
-      setImmediate(this.#flushTask);
-      return;
-    }
-    this.#eagerSpent = true;
-    queueMicrotask(this.#flushTask);
-    setImmediate(this.#resetEager);
+    // A tick queued from inside a promise job runs once the microtask queue has drained: everything
+    // this turn produced (a reply and the credit before it, a burst of sends that had credit) leaves
+    // in one batch, and nothing waits for the next turn of the event loop.
+    process.nextTick(this.#flushTask);
   }
 
   #postOneByOne(batch: unknown[], _batchError: unknown): void {
@@ -395,6 +409,9 @@ export class Peer {
     if (home !== undefined && home.peer === this) return { [MARK]: '', i: home.id };
     const codec = codecs.get(name);
     if (codec === undefined) throw new TypeError(`No codec is registered for ${name} objects`);
+    const refusal = codec.refuse?.(obj, this);
+    if (refusal !== undefined) throw new Refused(obj, refusal);
+    if ('byValue' in codec) return { [MARK]: name, d: codec.describe(obj, this) };
     let id = this.#exportIds.get(obj);
     let exported = id === undefined ? undefined : this.#exports.get(id);
     if (exported === undefined) {
@@ -409,6 +426,8 @@ export class Peer {
 
   #reviveMarker(marker: Record<string, unknown>): unknown {
     const name = marker[MARK] as string;
+    const codec = codecs.get(name);
+    if (codec !== undefined && 'byValue' in codec) return codec.rebuild(marker.d, this);
     const id = marker.i as number;
     if (name === '') {
       const exported = this.#exports.get(id);
@@ -423,7 +442,6 @@ export class Peer {
       known.received++;
       return alive;
     }
-    const codec = codecs.get(name);
     if (codec === undefined) throw new TypeError(`No codec is registered for ${name} objects`);
     const proxy = codec.importer(this, id, marker.d);
     Object.defineProperty(proxy, PROXY_OF, { value: { peer: this, id } satisfies ProxyIdentity });
@@ -444,6 +462,35 @@ export class Peer {
     this.#exportIds.delete(exported.obj);
     exported.entry.dispose();
   }
+}
+
+/** Thrown inside the walk when a codec refuses an object on this link; `pack()` says where it sits. */
+class Refused extends Error {
+  constructor(
+    readonly obj: object,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** Where `target` sits inside `value` (`args[1].out`); walked only to word a refusal. */
+function pathTo(value: unknown, target: object, path: string, seen: Set<object>): string | undefined {
+  if (value === target) return path;
+  if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
+  seen.add(value);
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [`${path}[${i}]`, v])
+    : value instanceof Map
+      ? [...value].map(([k, v]) => [`${path}.get(${typeof k === 'string' ? JSON.stringify(k) : String(k)})`, v])
+      : value instanceof Set
+        ? [...value].map((v, i) => [`${path}.values()[${i}]`, v])
+        : Object.keys(value).map((k) => [/^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, (value as Record<string, unknown>)[k]]);
+  for (const [at, v] of entries) {
+    const hit = pathTo(v, target, at, seen);
+    if (hit !== undefined) return hit;
+  }
+  return undefined;
 }
 
 /** Whether `value` is branded as sendable over a link (see `REMOTABLE`). */

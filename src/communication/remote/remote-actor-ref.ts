@@ -1,6 +1,7 @@
 // ActorRef across a link: a proxy that posts sends and asks within a credit window, and the exporting side that serves them.
 import { systemClock, type Clock, type Timer } from '../../core/clock.js';
-import { cancellationError, TimeoutError } from '../../core/errors.js';
+import { CancelledError, cancellationError, TimeoutError } from '../../core/errors.js';
+import { relayAsk } from '../actor.js';
 import { checkWaitOptions, type WaitOptions } from '../../core/wait-guard.js';
 import { ActorStoppedError, DEFAULT_ASK_TIMEOUT, type ActorRef, type AskOptions } from '../actor-ref.js';
 import { ACTOR_ASK, ACTOR_ASK_CANCEL, ACTOR_CREDIT, ACTOR_GONE, ACTOR_JOIN, ACTOR_SEND, ACTOR_STOP, ARITY } from './kinds.js';
@@ -465,7 +466,7 @@ class RefExport implements ActorExportEntry {
   readonly #peer: Peer;
   readonly #ref: ActorRef<unknown, unknown>;
   readonly #id: number;
-  readonly #asks = new Map<number, AbortController>();
+  readonly #asks = new Map<number, (error: unknown) => void>();
 
   constructor(peer: Peer, ref: ActorRef<unknown, unknown>, id: number) {
     this.#peer = peer;
@@ -484,9 +485,20 @@ class RefExport implements ActorExportEntry {
   }
 
   ask(reqId: number, msg: unknown, timeout: number): void {
-    const controller = new AbortController();
-    this.#asks.set(reqId, controller);
-    const answered = this.#ref.ask(msg, { timeout, signal: controller.signal });
+    // A local actor takes the ask as a withdrawable envelope (no timer, no AbortController); a
+    // forwarded proxy is asked normally, with the asker's remaining time.
+    const relayed = relayAsk(this.#ref, msg);
+    let withdraw: (error: unknown) => void;
+    let answered: Promise<unknown>;
+    if (relayed !== undefined) {
+      withdraw = relayed.withdraw;
+      answered = relayed.promise;
+    } else {
+      const controller = new AbortController();
+      withdraw = (error) => controller.abort(error);
+      answered = this.#ref.ask(msg, { timeout, signal: controller.signal });
+    }
+    this.#asks.set(reqId, withdraw);
     this.#peer.replyWith(reqId, answered);
     const done = () => {
       this.#asks.delete(reqId);
@@ -497,7 +509,7 @@ class RefExport implements ActorExportEntry {
   }
 
   cancel(reqId: number): void {
-    this.#asks.get(reqId)?.abort();
+    this.#asks.get(reqId)?.(new CancelledError('The asker gave up'));
   }
 
   stop(reqId: number): void {
@@ -509,7 +521,7 @@ class RefExport implements ActorExportEntry {
   }
 
   dispose(): void {
-    for (const controller of this.#asks.values()) controller.abort();
+    for (const withdraw of this.#asks.values()) withdraw(new CancelledError('The asker is gone'));
     this.#asks.clear();
   }
 }
