@@ -47,6 +47,8 @@ export class ActorWorker {
   readonly placement: Placement;
   readonly peer: Peer;
   readonly #handle: WorkerHandle | undefined;
+  /** The loop's in-thread side, where hosted actors' local refs live. */
+  readonly #inner: Peer | undefined;
   readonly #actors = new Map<number, HostedActorEvents>();
   readonly #hostCall: (name: string, args: unknown[]) => Promise<unknown>;
   #ready: boolean;
@@ -69,6 +71,7 @@ export class ActorWorker {
       this.peer = createPeer({ ...codec, destination, link: { post: (batch) => queueMicrotask(() => sides.inner!.receive(batch)) } });
       const inner = createPeer({ ...codec, destination: 'the host', link: { post: (batch) => queueMicrotask(() => this.peer.receive(batch)) } });
       sides.inner = inner;
+      this.#inner = inner;
       installActorHost(inner, importTaskModule, {
         call: hostCall,
         callSync: () => {
@@ -79,6 +82,7 @@ export class ActorWorker {
       this.#ready = true;
     } else {
       this.peer = createPeer({ serializeError, deserializeError, destination, link: { post: (batch) => this.#post(batch) } });
+      this.#inner = undefined;
       this.#handle = factory({
         message: (batch) => this.#onMessage(batch),
         exit: (exit) => this.#onExit(exit),
@@ -115,6 +119,11 @@ export class ActorWorker {
   /** Resolves once the worker has exited (on the loop, once it was closed). */
   get gone(): Promise<void> {
     return this.#gone;
+  }
+
+  /** On the loop: the local ref of the actor exported as `exportId`, which callers may use directly. */
+  local<T extends object>(exportId: number): T | undefined {
+    return this.#inner?.exported<T>(exportId);
   }
 
   /** Starts an actor here; `events` hears about it under `key` until it ends or is forgotten. */

@@ -55,6 +55,11 @@ export class HostedActor<Msg, Reply> implements ActorRef<Msg, Reply>, Supervised
   readonly #proxy: RemoteActorRef<Msg, Reply>;
   #worker: ActorWorker | undefined;
   #exportId = 0;
+  /**
+   * On the loop, the actor's own ref: calls go straight to it whenever nothing sent through the
+   * proxy is still on its way (so order holds), skipping two peers and their ticks.
+   */
+  #direct: ActorRef<Msg, Reply> | undefined;
   #state: 'starting' | 'live' | 'stopping' | 'ended' = 'starting';
   /** Set by restart()/halt() while a supervisor decides, so a failure report can tell it was handled. */
   #decided = false;
@@ -106,10 +111,14 @@ export class HostedActor<Msg, Reply> implements ActorRef<Msg, Reply>, Supervised
   }
 
   send(msg: Msg, options?: WaitOptions): Promise<void> {
+    const direct = this.#direct;
+    if (direct !== undefined && this.#state === 'live' && !this.#proxy.busy) return direct.send(msg, options);
     return this.#proxy.send(msg, options);
   }
 
   ask(msg: Msg, options?: AskOptions): Promise<Reply> {
+    const direct = this.#direct;
+    if (direct !== undefined && this.#state === 'live' && !this.#proxy.busy) return direct.ask(msg, options);
     return this.#proxy.ask(msg, options);
   }
 
@@ -167,6 +176,7 @@ export class HostedActor<Msg, Reply> implements ActorRef<Msg, Reply>, Supervised
     // Markers of this actor's own ref (ctx.self sent out by the actor) revive as this facade.
     this.#worker.peer.bindImport(exportId, this);
     this.#proxy.bind(this.#worker.peer, exportId);
+    this.#direct = this.#worker.local<ActorRef<Msg, Reply>>(exportId);
     if (this.#stopRequested) this.#stopLive();
     this.#updateBusy();
   }
@@ -269,6 +279,7 @@ export class HostedActor<Msg, Reply> implements ActorRef<Msg, Reply>, Supervised
     worker.forget(this.id);
     if (this.#exportId !== 0) worker.peer.unbindImport(this.#exportId);
     this.#exportId = 0;
+    this.#direct = undefined;
     if (this.#state !== 'ended') this.#state = 'starting';
     this.#placement.release(worker);
   }
