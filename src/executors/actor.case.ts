@@ -145,6 +145,14 @@ export function actorCases(on: Placement): void {
     await Promise.all([local.stop(), elsewhere.stop(), relay.stop(), selfish.stop()]);
   });
 
+  it(`Runtime.run() on ${on} hands a task an ActorRef argument it can ask, wherever the actor runs`, async () => {
+    const local = actor(() => ({ receive: (msg: string) => msg.toUpperCase() }));
+    const hosted = rt.actor<typeof Actors.counter>(ACTORS, 'counter', { on: on === 'process' ? 'thread' : 'process', args: [1] });
+    assert.deepEqual(await rt.run(ACTORS, 'askActor', [local, 'hi'], { on }), { asked: 'hi', reply: 'HI' });
+    assert.deepEqual(await rt.run(ACTORS, 'askActor', [hosted, 'inc'], { on, timeout: 20_000 }), { asked: 'inc', reply: 2 });
+    await Promise.all([local.stop(), hosted.stop()]);
+  });
+
   it(`Runtime.actor() on ${on} validates its arguments, naming the bad one`, () => {
     assert.throws(() => rt.actor(ACTORS, 'counter', { on: 'moon' as Placement }), { name: 'TypeError', message: /options\.on must be/ });
     assert.throws(() => rt.actor(ACTORS, '', { on }), { name: 'TypeError', message: /exportName/ });
