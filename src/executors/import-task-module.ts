@@ -1,21 +1,18 @@
-// Imports a task module inside a worker, with TypeScript support on Node versions without type stripping.
+// Imports a task module inside a worker; a TypeScript module goes through tsx, whose resolution TypeScript code expects.
 import { isMainThread } from 'node:worker_threads';
 
 const TS = /\.[cm]?ts$/;
 const TSX_KEY = Symbol.for('braid.tsxRegistered');
 
 /**
- * `import(url)`, except that a `.ts`/`.mts`/`.cts` module works out of the box: natively when Node
- * strips types (`process.features.typescript`, Node ≥ 22.6 with the flag, default from 23.6), else by
- * registering tsx's loader in this worker once, unless tsx is already loaded via `--import tsx`.
+ * `import(url)`, except that a `.ts`/`.mts`/`.cts` module works out of the box: tsx's loader is
+ * registered in this worker once (unless it is already loaded via `--import tsx`). Even where Node
+ * strips types itself (22.6+), tsx is used: a TypeScript module imports its siblings as `./x.js`
+ * (what `moduleResolution: NodeNext` requires), and only tsx maps that back to `./x.ts`.
  */
 export async function importTaskModule(url: string): Promise<Record<string, unknown>> {
-  if (TS.test(new URL(url).pathname) && !nativeTypeScript() && !tsxLoaded()) await registerTsx();
+  if (TS.test(new URL(url).pathname) && !tsxLoaded()) await registerTsx();
   return (await import(url)) as Record<string, unknown>;
-}
-
-function nativeTypeScript(): boolean {
-  return Boolean((process.features as { typescript?: unknown }).typescript);
 }
 
 function tsxLoaded(): boolean {

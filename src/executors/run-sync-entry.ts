@@ -49,11 +49,10 @@ function send(reply: RunSyncReply): void {
 }
 
 async function importModule(url: string): Promise<Record<string, unknown>> {
-  // On Node 20 a worker does not inherit the parent's `--import tsx`, so TypeScript needs tsx
-  // registered here unless Node strips types itself.
-  const typescript = (process.features as { typescript?: unknown }).typescript;
+  // A worker does not inherit the parent's `--import tsx` hooks (Node 20), and Node's own type
+  // stripping cannot resolve the `./x.js` imports TypeScript modules write: register tsx here.
   const g = globalThis as Record<symbol, unknown>;
-  if (TS.test(new URL(url).pathname) && !typescript && g[TSX_KEY] !== true) {
+  if (TS.test(new URL(url).pathname) && g[TSX_KEY] !== true) {
     const api = (await import('tsx/esm/api')) as { register(): unknown };
     api.register();
     g[TSX_KEY] = true;

@@ -207,8 +207,8 @@ function make(timeout: number): RunSync {
  * `Atomics.wait` — at most 30 s by default, then `TimeoutError` (and the helper is replaced, so a
  * stuck task cannot stall later calls and its late reply can never answer one). Errors cross with
  * their class (`registerErrorClass` for your own); a helper that dies mid-call throws
- * `WorkerCrashedError`. Arguments and results are structured-cloned. `.ts` modules work (native
- * type stripping where Node has it, else tsx).
+ * `WorkerCrashedError`. Arguments and results are structured-cloned. `.ts` modules work (through
+ * tsx, so their `./x.js` imports resolve as TypeScript means them).
  *
  * Blocking is the point and the cost: on the main thread nothing else in the process runs until
  * the call returns (timers, I/O, even the helper's `console.log` output, which Node relays through
