@@ -184,3 +184,6 @@ report(
     `load average ${loadavg()[0]!.toFixed(2)} when the section ended`,
   ],
 );
+// comedy's threaded mode leaves a MessagePort referenced after destroy(), which would keep this process
+// (and the bench lock it holds) alive forever.
+process.exit(0);
