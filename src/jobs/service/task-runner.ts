@@ -53,13 +53,24 @@ interface Run {
   settled: Promise<void>;
 }
 
+/** A finished run waiting for its completion to be written. */
+interface PendingCompletion {
+  readonly run: Run;
+  readonly result: unknown;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** The most completions one `completeTasks` call takes (the store's limit). */
+const MAX_COMPLETIONS = 1000;
+
 /**
  * Runs claimed tasks until closed.
  *
  * ```text
  *   idle ──wake (insert here, task done, poll, due timer)──► claiming ──► idle
  *                         (a wake while claiming sets `again`: one more claim right after)
- *   per run:  started ──result──► completeTask
+ *   per run:  started ──result──► completeTasks (with the others that finished in the same burst)
  *                     ──error───► failTask (retryAt by backoff while attempts remain)
  *                     ──stop────► releaseTask (cancelled / paused / back to queued on shutdown)
  *                     ──lease-lost──► nothing: another runner owns the task now (fencing)
@@ -84,6 +95,8 @@ export class TaskRunner {
   #poll: Timer | undefined;
   #retention: Timer | undefined;
   #due: { at: number; timer: Timer } | undefined;
+  /** Completions of the current burst, written together by `#completeBurst`. */
+  #completions: PendingCompletion[] = [];
 
   constructor(options: TaskRunnerOptions) {
     this.#o = options;
@@ -222,30 +235,67 @@ export class TaskRunner {
         attempt = Promise.reject(error as Error);
       }
     }
-    const settle = <T>(then: (value: T) => Promise<void>) => (value: T) => {
-      this.#active--;
-      const written = then(value);
-      this.#wakeAfterBurst();
-      return written;
-    };
-    run.settled = attempt
-      .then(
-        settle((result: unknown) => this.#succeed(run, result)),
-        settle((error: unknown) => this.#fail(run, error)),
-      )
-      .catch((error: unknown) => {
-        if (!this.#closed) this.#o.onError(error);
-      })
-      .finally(() => {
-        run.progressTimer?.cancel();
-        this.#running.delete(task.id);
-        this.#o.onSettled(task, this.#o.now() - run.started);
-      });
+    run.settled = attempt.then(
+      (result: unknown) => this.#settle(run, () => this.#succeed(run, result)),
+      (error: unknown) => this.#settle(run, () => this.#fail(run, error)),
+    );
   }
 
-  async #succeed(run: Run, result: unknown): Promise<void> {
-    if (run.stop === 'lease-lost') return;
+  /** The attempt ended: free its slot, write the outcome, and forget the run once that write settled. */
+  #settle(run: Run, write: () => Promise<void>): Promise<void> {
+    this.#active--;
+    let written: Promise<void>;
+    try {
+      written = write();
+    } catch (error) {
+      written = Promise.reject(error as Error);
+    }
+    this.#wakeAfterBurst();
+    const forget = () => {
+      run.progressTimer?.cancel();
+      this.#running.delete(run.task.id);
+      this.#o.onSettled(run.task, this.#o.now() - run.started);
+    };
+    return written.then(forget, (error: unknown) => {
+      if (!this.#closed) this.#o.onError(error);
+      forget();
+    });
+  }
+
+  /**
+   * Queues the run's completion; runs that finish in the same burst are completed by one
+   * `completeTasks` call (one statement, one event insert) in the commit that also claims their successors.
+   */
+  #succeed(run: Run, result: unknown): Promise<void> {
+    if (run.stop === 'lease-lost') return Promise.resolve();
+    // Written before the completion, so the log keeps the task's order.
     this.#flushProgress(run);
+    return new Promise<void>((resolve, reject) => {
+      if (this.#completions.push({ run, result, resolve, reject }) === 1) queueMicrotask(() => this.#completeBurst());
+    });
+  }
+
+  #completeBurst(): void {
+    const burst = this.#completions;
+    this.#completions = [];
+    for (let i = 0; i < burst.length; i += MAX_COMPLETIONS) {
+      const chunk = burst.slice(i, i + MAX_COMPLETIONS);
+      this.#o.store.completeTasks(chunk.map(({ run, result }) => ({ ...run.lease, result }))).then(
+        (outcomes) => {
+          if (outcomes.some((outcome) => outcome.ok)) this.#o.onWrite();
+          for (const pending of chunk) pending.resolve();
+        },
+        (error: unknown) => {
+          // A result that is not JSON rejects the whole call before anything is written: complete one by
+          // one, so that only that run fails.
+          if (error instanceof TypeError) for (const { run, result, resolve, reject } of chunk) this.#completeOne(run, result).then(resolve, reject);
+          else for (const pending of chunk) pending.reject(error);
+        },
+      );
+    }
+  }
+
+  async #completeOne(run: Run, result: unknown): Promise<void> {
     let outcome;
     try {
       outcome = await this.#o.store.completeTask({ ...run.lease, result });

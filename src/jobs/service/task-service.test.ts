@@ -43,7 +43,7 @@ describe('TaskService', () => {
     assert.equal(byName.get('echo'), 'loop');
     assert.equal(byName.get('crunch'), 'thread');
     assert.equal(byName.get('poison'), 'process');
-    assert.equal(service.types.length, 12);
+    assert.equal(service.types.length, 13);
   });
 
   it('TaskService.create() runs a task to succeeded with its progress events in order and its times', async () => {
@@ -105,6 +105,20 @@ describe('TaskService', () => {
     const { task: other } = await service.create('failing', {});
     const failed = await status(service, other.id, 'failed');
     assert.deepEqual([failed.attempts, failed.error?.name, failed.error?.code], [1, 'RangeError', 'BAD_INPUT']);
+  });
+
+  it('TaskService fails only the task whose result is not JSON among tasks finishing in the same burst', async () => {
+    const store = await SqliteTaskStore.open(h.db);
+    const ids: string[] = [];
+    for (const input of [1, 2, -1, 3]) ids.push((await store.createTask({ type: 'unstorable', input })).task.id);
+    await store.close();
+    const service = await h.open({ workerConcurrency: 8 });
+    const views = await Promise.all(ids.map((id, i) => status(service, id, i === 2 ? 'failed' : 'succeeded')));
+    assert.deepEqual(
+      views.map((v) => [v.result, v.error?.name]),
+      [[1, undefined], [2, undefined], [null, 'TypeError'], [3, undefined]],
+    );
+    assert.match(views[2]!.error!.message, /result must be JSON-serialisable/);
   });
 
   it('TaskService.setStatus() cancels a delayed task before it runs', async () => {

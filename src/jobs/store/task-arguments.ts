@@ -99,6 +99,19 @@ export function leaseArgs(input: { id: string; leaseToken: number }): LeaseArgs 
   return { id: string(input.id, 'id', MAX_NAME), leaseToken: integer(input.leaseToken, 'leaseToken', 1, Number.MAX_SAFE_INTEGER) };
 }
 
+/** Validates `completeTasks()` input: 1..1000 leases, each result serialised. */
+export function completeTasksArgs(inputs: readonly (LeaseArgs & { result?: unknown })[]): { lease: LeaseArgs; resultJson: string }[] {
+  if (!Array.isArray(inputs)) throw new TypeError('inputs must be an array of leases');
+  if (inputs.length < 1 || inputs.length > 1000) throw new RangeError(`inputs must hold 1 to 1000 leases, got ${inputs.length}`);
+  return inputs.map((input: LeaseArgs & { result?: unknown }, i) => {
+    object(input, `inputs[${i}]`);
+    return {
+      lease: { id: string(input.id, `inputs[${i}].id`, MAX_NAME), leaseToken: integer(input.leaseToken, `inputs[${i}].leaseToken`, 1, Number.MAX_SAFE_INTEGER) },
+      resultJson: json(input.result, `inputs[${i}].result`),
+    };
+  });
+}
+
 /** Validates a lease length. */
 export function leaseMsArg(leaseMs: unknown): number {
   return duration(leaseMs, 'leaseMs', 1);

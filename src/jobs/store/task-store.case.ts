@@ -196,6 +196,62 @@ export function describeTaskStore(name: string, makeStore: (context: TaskStoreFa
         assert.deepEqual(await store.completeTask({ id: fresh.id, leaseToken: fresh.leaseToken }), lost, 'a finished task cannot be completed again');
       });
 
+      it('TaskStore.completeTasks() completes many runs in one call, each as completeTask() would, logging in input order', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 4; i++) ids.push((await store.createTask({ type: 't', input: i, priority: i === 2 ? 1 : 0 })).task.id);
+        const after = await store.lastEventSeq();
+        advance(5);
+        const claimed = await store.claimTasks({ owner: 'w', limit: 10, leaseMs: 1000 });
+        assert.deepEqual(claimed.map((t) => t.id), [ids[2], ids[0], ids[1], ids[3]]);
+        const [c2, c0, c1, c3] = claimed as [Task, Task, Task, Task];
+        assert.ok((await store.completeTask({ id: c1.id, leaseToken: c1.leaseToken })).ok, 'finished before the batch');
+        advance(10);
+        const lost = { ok: false, reason: 'lease-lost' };
+        const outcomes = await store.completeTasks([
+          { id: c3.id, leaseToken: c3.leaseToken, result: { n: 3 } },
+          { id: c0.id, leaseToken: c0.leaseToken + 1, result: 'wrong token' },
+          { id: c1.id, leaseToken: c1.leaseToken, result: 'already done' },
+          { id: c0.id, leaseToken: c0.leaseToken },
+          { id: c3.id, leaseToken: c3.leaseToken, result: 'twice' },
+        ]);
+        assert.deepEqual(outcomes, [{ ok: true, finishedAt: START + 15 }, lost, lost, { ok: true, finishedAt: START + 15 }, lost]);
+        const tasks = await Promise.all([c0, c1, c2, c3].map((t) => store.getTask(t.id)));
+        assert.deepEqual(
+          tasks.map((t) => [t?.status, t?.result, t?.progress, t?.finishedAt, t?.leaseOwner]),
+          [
+            ['succeeded', null, 100, START + 15, null],
+            ['succeeded', null, 100, START + 5, null],
+            ['running', null, 0, null, 'w'],
+            ['succeeded', { n: 3 }, 100, START + 15, null],
+          ],
+        );
+        const log = (await store.eventsSince({ after })).map((e) => [e.taskId, e.kind, e.payload]);
+        assert.deepEqual(log, [
+          ...claimed.map((t) => [t.id, 'started', { attempt: 1, owner: 'w' }]),
+          [c1.id, 'status', { status: 'succeeded', from: 'running' }],
+          [c3.id, 'status', { status: 'succeeded', from: 'running' }],
+          [c0.id, 'status', { status: 'succeeded', from: 'running' }],
+        ]);
+        assert.ok((await store.completeTasks([{ id: c2.id, leaseToken: c2.leaseToken, result: 2 }]))[0]?.ok);
+        assert.equal((await store.getTask(c2.id))?.result, 2);
+      });
+
+      it('TaskStore.completeTasks() validates every input first and writes nothing when one is invalid', async () => {
+        await store.createTask({ type: 't' });
+        const running = await claimOne();
+        await assert.rejects(store.completeTasks([]), RangeError);
+        await assert.rejects(store.completeTasks('no' as never), TypeError);
+        await assert.rejects(store.completeTasks([{ id: running.id, leaseToken: 0 }]), /inputs\[0\]\.leaseToken/);
+        await assert.rejects(
+          store.completeTasks([
+            { id: running.id, leaseToken: running.leaseToken, result: 'fine' },
+            { id: running.id, leaseToken: running.leaseToken, result: 10n },
+          ]),
+          (error: unknown) => error instanceof TypeError && /inputs\[1\]\.result/.test(error.message),
+        );
+        assert.equal((await store.getTask(running.id))?.status, 'running', 'nothing was written');
+      });
+
       it('TaskStore.renewLease() extends the lease so the task is not requeued', async () => {
         await store.createTask({ type: 't' });
         const task = await claimOne({ leaseMs: 1000 });

@@ -292,6 +292,14 @@ export interface TaskStore {
    */
   completeTask(input: Lease & { result?: unknown }): Promise<Fenced<{ finishedAt: number }>>;
 
+  /**
+   * `completeTask` for many runs at once (1..1000), in one write: the outcomes come back in input order,
+   * each as `completeTask` would have answered it (a lease given twice completes once; the repeat is
+   * `lease-lost`). Every result is validated first: one that is not JSON rejects the whole call with a
+   * TypeError naming it, and nothing is written. How a runner finishes a burst of short tasks cheaply.
+   */
+  completeTasks(inputs: readonly (Lease & { result?: unknown })[]): Promise<Fenced<{ finishedAt: number }>[]>;
+
   /** Records a failure: retried at `retryAt` while attempts remain, else final; a requested cancel/pause wins. */
   failTask(input: FailTaskInput): Promise<Fenced<{ task: Task }>>;
 

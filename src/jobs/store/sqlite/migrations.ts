@@ -68,6 +68,17 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX task_events_task ON task_events (task_id, seq);
     `,
   },
+  {
+    version: 2,
+    name: 'running-index-covers-type',
+    sql: /* sql */ `
+      -- Per-type running counts read tasks_running, which now covers type, instead of an index of their
+      -- own: one index fewer to change on every claim and every completion.
+      DROP INDEX tasks_running_type;
+      DROP INDEX tasks_running;
+      CREATE INDEX tasks_running ON tasks (lease_expires_at, type) WHERE status = 'running';
+    `,
+  },
 ];
 
 /**

@@ -1,6 +1,24 @@
 // Every SQL statement of the SQLite task store, one per operation and named by its verb (auxiliary steps as `verb/step`).
 
 /**
+ * The columns a claim reads back, in this order (the claim statements return rows as arrays): the rest
+ * of a claimed task is what the claim just wrote, or null for a task that is running.
+ */
+export const CLAIMED_COLUMNS = [
+  'id', 'type', 'input', 'priority', 'run_at', 'idempotency_key', 'attempts', 'max_attempts', 'crash_count',
+  'progress', 'message', 'result', 'error', 'checkpoint', 'created_at', 'lease_token', 'requested_status',
+] as const;
+
+const CLAIM_SET = `status = 'running', attempts = attempts + 1, lease_token = lease_token + 1,
+      lease_owner = @owner, lease_expires_at = @expiresAt, started_at = @now, updated_at = @now`;
+
+const COMPLETE_SET = `status = 'succeeded', result = @result, progress = 100, finished_at = @now, updated_at = @now,
+      lease_owner = NULL, lease_expires_at = NULL, requested_status = NULL`;
+
+/** Statements whose rows come back as arrays (`Statement.raw()`): building wide row objects costs more than the query. */
+export const RAW_QUERIES: ReadonlySet<string> = new Set(['claim-tasks', 'claim-tasks/by-ids', 'complete-tasks']);
+
+/**
  * The statements, prepared once per connection. Parameters are named (`@now`); list parameters are
  * JSON arrays read with `json_each` so each statement's text is fixed.
  *
@@ -23,20 +41,33 @@ export const queries = {
     ORDER BY priority DESC, run_at, id
     LIMIT @limit`,
   'claim-tasks/running-by-type': /* sql */ `
-    SELECT type, count(*) AS n FROM tasks INDEXED BY tasks_running_type
+    SELECT type, count(*) AS n FROM tasks INDEXED BY tasks_running
     WHERE status = 'running' AND type IN (SELECT value FROM json_each(@types))
     GROUP BY type`,
-  /** Leases the chosen candidates (a JSON array of ids) in one statement; RETURNING order is unspecified. */
+  /**
+   * Chooses and leases up to @limit claimable tasks in one statement (the IN subquery is evaluated once,
+   * before any row changes): used when no per-type limit is in play. RETURNING order is unspecified.
+   */
   'claim-tasks': /* sql */ `
-    UPDATE tasks SET status = 'running', attempts = attempts + 1, lease_token = lease_token + 1,
-      lease_owner = @owner, lease_expires_at = @expiresAt, started_at = @now, updated_at = @now
-    WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'queued'
-    RETURNING *`,
+    UPDATE tasks SET ${CLAIM_SET}
+    WHERE id IN (
+      SELECT id FROM tasks INDEXED BY tasks_claim
+      WHERE status = 'queued' AND run_at <= @now
+        AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
+        AND type NOT IN (SELECT value FROM json_each(@excluded))
+      ORDER BY priority DESC, run_at, id
+      LIMIT @limit)
+    RETURNING ${CLAIMED_COLUMNS.join(', ')}`,
+  /** Leases the chosen candidates (a JSON array of ids); `+status` keeps the planner on the primary key. */
+  'claim-tasks/by-ids': /* sql */ `
+    UPDATE tasks SET ${CLAIM_SET}
+    WHERE id IN (SELECT value FROM json_each(@ids)) AND +status = 'queued'
+    RETURNING ${CLAIMED_COLUMNS.join(', ')}`,
+  /** @items is a JSON array of [id, attempt] in claim order: the log gets the events in that order. */
   'claim-tasks/started-events': /* sql */ `
     INSERT INTO task_events (task_id, kind, payload, at)
-    SELECT id, 'started', json_object('attempt', attempts, 'owner', lease_owner), @now
-    FROM tasks WHERE id IN (SELECT value FROM json_each(@ids))
-    ORDER BY priority DESC, run_at, id`,
+    SELECT value ->> 0, 'started', json_object('attempt', value ->> 1, 'owner', @owner), @now
+    FROM json_each(@items)`,
 
   'renew-lease': /* sql */ `
     UPDATE tasks SET lease_expires_at = @expiresAt, updated_at = @now
@@ -51,9 +82,22 @@ export const queries = {
     WHERE id = @id AND lease_token = @leaseToken AND status = 'running'
     RETURNING requested_status`,
   'complete-task': /* sql */ `
-    UPDATE tasks SET status = 'succeeded', result = @result, progress = 100, finished_at = @now, updated_at = @now,
-      lease_owner = NULL, lease_expires_at = NULL, requested_status = NULL
+    UPDATE tasks SET ${COMPLETE_SET}
     WHERE id = @id AND lease_token = @leaseToken AND status = 'running'`,
+  /**
+   * Completes many runs in one statement: @items is a JSON array of [id, leaseToken, resultJson] with no
+   * (id, leaseToken) pair twice. `+status` keeps the planner on the primary key (driven by @items).
+   * RETURNING names the leases that matched; the others were lost.
+   */
+  'complete-tasks': /* sql */ `
+    UPDATE tasks SET ${COMPLETE_SET.replace('@result', 'item.value ->> 2')}
+    FROM json_each(@items) AS item
+    WHERE tasks.id = item.value ->> 0 AND tasks.lease_token = item.value ->> 1 AND +tasks.status = 'running'
+    RETURNING tasks.id, tasks.lease_token`,
+  /** @ids is a JSON array of the completed task ids, in the order their events are logged. */
+  'complete-tasks/events': /* sql */ `
+    INSERT INTO task_events (task_id, kind, payload, at)
+    SELECT value, 'status', @payload, @now FROM json_each(@ids)`,
   /** Reads the running row a fenced settle (fail, release) decides from; the decision is made in code. */
   'settle-task/find-running': /* sql */ `
     SELECT * FROM tasks WHERE id = @id AND lease_token = @leaseToken AND status = 'running'`,

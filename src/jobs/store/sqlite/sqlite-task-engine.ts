@@ -20,7 +20,7 @@ import type {
   TaskPage,
   TaskStatus,
 } from '../task-store.js';
-import { queries } from './queries.js';
+import { queries, RAW_QUERIES } from './queries.js';
 
 type StoredStatus = Exclude<TaskStatus, 'delayed'>;
 
@@ -62,6 +62,10 @@ type Statements = { [K in keyof typeof queries]: Statement };
 
 const FINISHED: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
 
+/** The payloads of the hot path's events, serialised once: `created` (queued, delayed) and `succeeded`. */
+const CREATED_PAYLOAD = [JSON.stringify({ status: 'queued' }), JSON.stringify({ status: 'delayed' })] as const;
+const SUCCEEDED_PAYLOAD = JSON.stringify({ status: 'succeeded', from: 'running' });
+
 /**
  * Trusts its arguments (the facade validated them) and must be called inside a write transaction for
  * writes: it reads then writes, which is atomic only under the transaction's write lock.
@@ -74,7 +78,7 @@ export class SqliteTaskEngine {
 
   constructor(db: Database, now: () => number) {
     this.#now = () => Math.round(now());
-    this.#q = Object.fromEntries(Object.entries(queries).map(([verb, sql]) => [verb, db.prepare(sql)])) as Statements;
+    this.#q = Object.fromEntries(Object.entries(queries).map(([verb, sql]) => [verb, RAW_QUERIES.has(verb) ? db.prepare(sql).raw(true) : db.prepare(sql)])) as Statements;
   }
 
   /** The highest event seq appended since the last call (0 if none). */
@@ -138,25 +142,46 @@ export class SqliteTaskEngine {
       leaseToken: 0,
       requestedStatus: null,
     };
-    this.#event(id, 'created', { status: task.status }, now);
+    this.#appended(this.#q['append-event'].run({ taskId: id, kind: 'created', payload: CREATED_PAYLOAD[task.status === 'delayed' ? 1 : 0], now }).lastInsertRowid);
     if (runAt <= now) this.#available = true;
     return { task, created: true };
   }
 
   claimTasks(args: ClaimTasksArgs): Task[] {
     const now = this.#now();
-    const claimed: Task[] = [];
+    const expiresAt = now + args.leaseMs;
     const remaining = new Map<string, number>();
     const excluded: string[] = [];
-    if (args.perTypeLimits) {
+    if (args.perTypeLimits && args.perTypeLimits.size > 0) {
       for (const [type, limit] of args.perTypeLimits) remaining.set(type, limit);
       const running = this.#q['claim-tasks/running-by-type'].all({ types: JSON.stringify([...remaining.keys()]) }) as { type: string; n: number }[];
       for (const { type, n } of running) remaining.set(type, remaining.get(type)! - n);
       for (const [type, left] of remaining) if (left <= 0) excluded.push(type);
     }
     const types = args.types ? JSON.stringify(args.types) : null;
-    // Each round leases the candidates whose type has room and excludes types that filled up, so the
-    // next round sees new rows; it ends at the limit or when fewer candidates than asked for remain.
+    let rows: ClaimedRow[];
+    // Only limited types that still have room need choosing in code; without them one statement
+    // chooses and leases.
+    if (excluded.length === remaining.size) {
+      rows = this.#q['claim-tasks'].all({ now, types, excluded: JSON.stringify(excluded), limit: args.limit, owner: args.owner, expiresAt }) as ClaimedRow[];
+    } else {
+      rows = this.#claimWithinLimits(args, types, remaining, excluded, now, expiresAt);
+    }
+    if (rows.length === 0) return [];
+    // RETURNING does not keep the claim order.
+    rows.sort(claimOrder);
+    const claimed = rows.map((row) => claimedTask(row, args.owner, expiresAt, now));
+    const items = JSON.stringify(claimed.map((task) => [task.id, task.attempts]));
+    this.#appended(this.#q['claim-tasks/started-events'].run({ items, owner: args.owner, now }).lastInsertRowid);
+    return claimed;
+  }
+
+  /**
+   * Each round leases the candidates whose type has room and excludes types that filled up, so the
+   * next round sees new rows; it ends at the limit or when fewer candidates than asked for remain.
+   */
+  #claimWithinLimits(args: ClaimTasksArgs, types: string | null, remaining: Map<string, number>, excluded: string[], now: number, expiresAt: number): ClaimedRow[] {
+    const claimed: ClaimedRow[] = [];
     for (;;) {
       const want = args.limit - claimed.length;
       if (want <= 0) break;
@@ -173,15 +198,8 @@ export class SqliteTaskEngine {
         }
       }
       if (chosen.length > 0) {
-        const ids = JSON.stringify(chosen);
-        const rows = this.#q['claim-tasks'].all({ ids, owner: args.owner, expiresAt: now + args.leaseMs, now }) as TaskRow[];
-        this.#appended(this.#q['claim-tasks/started-events'].run({ ids, now }).lastInsertRowid);
-        // Candidates came in claim order; RETURNING does not keep it.
-        const byId = new Map(rows.map((row) => [row.id, row]));
-        for (const id of chosen) {
-          const row = byId.get(id);
-          if (row) claimed.push(this.#toTask(row, now));
-        }
+        const rows = this.#q['claim-tasks/by-ids'].all({ ids: JSON.stringify(chosen), owner: args.owner, expiresAt, now }) as ClaimedRow[];
+        for (const row of rows) claimed.push(row);
       }
       if (candidates.length < want || chosen.length === 0) break;
     }
@@ -213,9 +231,28 @@ export class SqliteTaskEngine {
 
   completeTask(lease: LeaseArgs, resultJson: string): Fenced<{ finishedAt: number }> {
     const now = this.#now();
-    if (this.#q['complete-task'].run({ ...lease, result: resultJson, now }).changes === 0) return { ok: false, reason: 'lease-lost' };
-    this.#event(lease.id, 'status', { status: 'succeeded', from: 'running' }, now);
+    if (this.#q['complete-task'].run({ id: lease.id, leaseToken: lease.leaseToken, result: resultJson, now }).changes === 0) return { ok: false, reason: 'lease-lost' };
+    this.#appended(this.#q['append-event'].run({ taskId: lease.id, kind: 'status', payload: SUCCEEDED_PAYLOAD, now }).lastInsertRowid);
     return { ok: true, finishedAt: now };
+  }
+
+  /** Completes each run whose lease still holds, in one statement and one event insert; outcomes in input order. */
+  completeTasks(items: readonly { lease: LeaseArgs; resultJson: string }[]): Fenced<{ finishedAt: number }>[] {
+    const now = this.#now();
+    const lost: Fenced<{ finishedAt: number }> = { ok: false, reason: 'lease-lost' };
+    // A lease given twice completes once: like consecutive calls, the first wins and the next finds it done.
+    const keys = items.map(({ lease }) => `${lease.id}\0${lease.leaseToken}`);
+    const first = new Map<string, number>();
+    keys.forEach((key, i) => {
+      if (!first.has(key)) first.set(key, i);
+    });
+    const unique = [...first.values()].map((i) => [items[i]!.lease.id, items[i]!.lease.leaseToken, items[i]!.resultJson]);
+    const matched = this.#q['complete-tasks'].all({ items: JSON.stringify(unique), now }) as [string, number][];
+    const done = new Set(matched.map(([id, token]) => `${id}\0${token}`));
+    const outcomes = keys.map((key, i) => (first.get(key) === i && done.has(key) ? { ok: true as const, finishedAt: now } : lost));
+    const ids = items.filter((_, i) => outcomes[i]!.ok).map(({ lease }) => lease.id);
+    if (ids.length > 0) this.#appended(this.#q['complete-tasks/events'].run({ ids: JSON.stringify(ids), payload: SUCCEEDED_PAYLOAD, now }).lastInsertRowid);
+    return outcomes;
   }
 
   failTask(lease: LeaseArgs, errorJson: string, retryAt: number | null): Fenced<{ task: Task }> {
@@ -407,6 +444,62 @@ export class SqliteTaskEngine {
       requestedStatus: row.requested_status,
     };
   }
+}
+
+/** A row of `claim-tasks` as an array, in `CLAIMED_COLUMNS` order. */
+type ClaimedRow = [
+  id: string,
+  type: string,
+  input: string,
+  priority: number,
+  runAt: number,
+  idempotencyKey: string | null,
+  attempts: number,
+  maxAttempts: number,
+  crashCount: number,
+  progress: number,
+  message: string | null,
+  result: string | null,
+  error: string | null,
+  checkpoint: string | null,
+  createdAt: number,
+  leaseToken: number,
+  requestedStatus: RequestedStatus | null,
+];
+
+/** Claim order: priority first, then runAt, then id. */
+function claimOrder(a: ClaimedRow, b: ClaimedRow): number {
+  return b[3] - a[3] || a[4] - b[4] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+}
+
+/** The task a claim leased: the columns it read back, and what it just wrote. */
+function claimedTask(row: ClaimedRow, owner: string, leaseExpiresAt: number, now: number): Task {
+  const [id, type, input, priority, runAt, idempotencyKey, attempts, maxAttempts, crashCount, progress, message, result, error, checkpoint, createdAt, leaseToken, requestedStatus] = row;
+  return {
+    id,
+    type,
+    input: JSON.parse(input),
+    status: 'running',
+    priority,
+    runAt,
+    idempotencyKey,
+    attempts,
+    maxAttempts,
+    crashCount,
+    progress,
+    message,
+    result: result === null ? null : JSON.parse(result),
+    error: error === null ? null : (JSON.parse(error) as TaskError),
+    checkpoint: checkpoint === null ? null : JSON.parse(checkpoint),
+    createdAt,
+    startedAt: now,
+    finishedAt: null,
+    updatedAt: now,
+    leaseOwner: owner,
+    leaseExpiresAt,
+    leaseToken,
+    requestedStatus,
+  };
 }
 
 function shownStatus(row: Pick<TaskRow, 'status' | 'run_at'>, now: number): TaskStatus {

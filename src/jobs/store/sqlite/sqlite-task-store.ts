@@ -5,6 +5,7 @@ import { openDatabase } from './open-database.js';
 import { GroupCommit } from '../group-commit.js';
 import {
   claimTasksArgs,
+  completeTasksArgs,
   createTaskArgs,
   eventsSinceArgs,
   failTaskArgs,
@@ -234,6 +235,11 @@ export class SqliteTaskStore implements TaskStore {
     const lease = leaseArgs(input);
     const result = json(input.result, 'result');
     return this.#write(() => this.#engine.completeTask(lease, result));
+  }
+
+  async completeTasks(inputs: readonly (Lease & { result?: unknown })[]): Promise<Fenced<{ finishedAt: number }>[]> {
+    const items = completeTasksArgs(inputs);
+    return this.#write(() => this.#engine.completeTasks(items));
   }
 
   async failTask(input: FailTaskInput): Promise<Fenced<{ task: Task }>> {
