@@ -1,6 +1,7 @@
 // Channel: a typed FIFO between concurrent tasks — rendezvous, bounded or unbounded — with close, async iteration and select cases.
 import { ChannelEngine, ITERATE, PLAIN, RESOLVED_DONE } from './channel-engine.js';
 import { receiveCaseOf, sendCaseOf, type ReceiveCase, type SendCase } from './select-case.js';
+import { SharedChannel, type SharedChannelOptions } from './shared-channel.js';
 import { checkWaitOptions, type WaitOptions } from '../core/wait-guard.js';
 
 /**
@@ -115,6 +116,17 @@ export class Channel<T> implements Sender<T>, Receiver<T> {
     this.#engine = new ChannelEngine<T>(this.capacity);
     this.sender = new SenderView(this);
     this.receiver = new ReceiverView(this);
+  }
+
+  /**
+   * A channel of numbers or bytes in a `SharedArrayBuffer`, for the host and its worker threads:
+   * the same semantics across threads, no messages between them (see `SharedChannel`).
+   *
+   * @example
+   * const bytes = Channel.shared({ capacity: 64 * 1024, type: 'uint8' });
+   */
+  static shared(options: SharedChannelOptions): SharedChannel {
+    return new SharedChannel(options);
   }
 
   /** Values buffered now (waiting senders' values are not counted). */

@@ -2,6 +2,8 @@
 export { Channel } from './channel.js';
 export type { Receiver, Sender, TryReceiveResult, TrySendResult } from './channel.js';
 export { ChannelClosedError } from './channel-closed-error.js';
+export { SharedChannel } from './shared-channel.js';
+export type { SharedChannelOptions, SharedChannelSyncOptions, SharedChannelType, SharedReceiver, SharedSender } from './shared-channel.js';
 export { select, trySelect } from './select.js';
 export type { NoneReady } from './select.js';
 export type { ReceiveCase, SelectCases, SelectResult, SendCase } from './select-case.js';

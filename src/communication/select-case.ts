@@ -76,3 +76,19 @@ export function receiveCaseOf<T>(engine: ChannelEngine<T>): ReceiveCase<T> {
 export function sendCaseOf<T>(engine: ChannelEngine<T>, value: T): SendCase<T> {
   return new CaseImpl('send', engine as ChannelEngine<unknown>, value) as SendCase<T>;
 }
+
+/**
+ * The runtime form of a case on a channel that other threads use too (a `SharedChannel`): select
+ * cannot queue a waiter inside such a channel, so it tries the case without waiting and, while no
+ * case is ready, sleeps until the channel signals a change. Another thread may take the value (or
+ * the room) between `ready()` and `commit()`; select then looks again.
+ */
+export abstract class PolledCase {
+  abstract readonly kind: 'receive' | 'send';
+  /** Whether the case looks completable now (a snapshot). */
+  abstract ready(): boolean;
+  /** Completes the case now and returns its result under `name`; `undefined` when another thread got there first. */
+  abstract commit(name: string): object | undefined;
+  /** Resolves once the case may be ready, or once `signal` aborts. */
+  abstract whenReady(signal: AbortSignal): Promise<void>;
+}

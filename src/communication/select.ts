@@ -1,7 +1,7 @@
 // select(): wait on several channel sends and receives and complete exactly one, chosen at random among the ready.
 import { cancellationError } from '../core/errors.js';
 import { armGuard, needsGuard, SELECT, Waiter, type SelectParty } from './channel-engine.js';
-import { CaseImpl, type SelectCases, type SelectResult } from './select-case.js';
+import { CaseImpl, PolledCase, type SelectCases, type SelectResult } from './select-case.js';
 import { checkWaitOptions, type WaitOptions } from '../core/wait-guard.js';
 
 /**
@@ -28,22 +28,27 @@ function namesOf(cases: unknown): string[] {
   return names;
 }
 
-function casesOf(cases: object, names: string[]): CaseImpl[] {
-  const impls: CaseImpl[] = new Array<CaseImpl>(names.length);
+/** A case on a channel of this loop, or a case on a channel shared with other threads. */
+type AnyCase = CaseImpl | PolledCase;
+
+function casesOf(cases: object, names: string[]): AnyCase[] {
+  const impls: AnyCase[] = new Array<AnyCase>(names.length);
   for (let i = 0; i < names.length; i++) {
     const c = (cases as Record<string, unknown>)[names[i]!];
-    if (!(c instanceof CaseImpl)) throw new TypeError(`cases.${names[i]!} must be made by receiveCase() or sendCase()`);
+    if (!(c instanceof CaseImpl) && !(c instanceof PolledCase)) throw new TypeError(`cases.${names[i]!} must be made by receiveCase() or sendCase()`);
     impls[i] = c;
   }
   return impls;
 }
 
-function isReady(c: CaseImpl): boolean {
+function isReady(c: AnyCase): boolean {
+  if (c instanceof PolledCase) return c.ready();
   return c.kind === 'receive' ? c.engine.hasValue() || c.engine.closed : c.engine.canSend();
 }
 
-/** Completes a ready case now and describes the outcome. */
-function commit(name: string, c: CaseImpl): object {
+/** Completes a ready case now and describes the outcome; `undefined` if another thread took a polled case first. */
+function commit(name: string, c: AnyCase): object | undefined {
+  if (c instanceof PolledCase) return c.commit(name);
   const engine = c.engine;
   if (c.kind === 'receive') {
     return engine.hasValue() ? { case: name, state: 'ok', value: engine.take() } : { case: name, state: 'closed' };
@@ -54,15 +59,21 @@ function commit(name: string, c: CaseImpl): object {
 }
 
 /** Completes one ready case picked uniformly at random (Go's rule, so no case starves); `undefined` if none. */
-function commitReady(names: string[], impls: CaseImpl[]): object | undefined {
-  let ready = 0;
-  for (const c of impls) if (isReady(c)) ready++;
-  if (ready === 0) return undefined;
-  let pick = Math.floor(Math.random() * ready);
-  for (let i = 0; i < impls.length; i++) {
-    if (isReady(impls[i]!) && pick-- === 0) return commit(names[i]!, impls[i]!);
+function commitReady(names: string[], impls: AnyCase[]): object | undefined {
+  for (;;) {
+    let ready = 0;
+    for (const c of impls) if (isReady(c)) ready++;
+    if (ready === 0) return undefined;
+    let pick = Math.floor(Math.random() * ready);
+    for (let i = 0; i < impls.length; i++) {
+      if (isReady(impls[i]!) && pick-- === 0) {
+        const done = commit(names[i]!, impls[i]!);
+        if (done !== undefined) return done;
+        break;
+      }
+    }
+    // Only a polled case changes between the passes (another thread took its value or room): look again.
   }
-  return undefined; // unreachable: readiness cannot change between the two passes
 }
 
 /**
@@ -76,25 +87,62 @@ class PendingSelect implements SelectParty {
   resolve!: (result: object) => void;
   reject!: (error: unknown) => void;
   onSettle: (() => void) | null = null;
+  /** Waiting on the polled cases, if any: aborted when one may be ready or the select ends. */
+  #round: AbortController | null = null;
+  #ended = false;
 
   constructor(
     readonly names: string[],
-    readonly impls: CaseImpl[],
+    readonly impls: AnyCase[],
   ) {
     this.promise = new Promise<object>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
+    let polled: number[] | undefined;
     for (let i = 0; i < impls.length; i++) {
       const c = impls[i]!;
+      if (c instanceof PolledCase) {
+        (polled ??= []).push(i);
+        continue;
+      }
       const waiter = new Waiter<unknown>(SELECT, c.value, this, i);
       (c.kind === 'receive' ? c.engine.receivers : c.engine.senders).push(waiter);
       this.waiters.push(waiter);
     }
+    if (polled !== undefined) {
+      const names = polled.map((i) => this.names[i]!);
+      this.#poll(names, polled.map((i) => impls[i] as PolledCase)).catch((error: unknown) => {
+        if (this.#ended) return;
+        this.withdraw();
+        if (this.onSettle !== null) this.onSettle();
+        this.reject(error);
+      });
+    }
   }
 
   withdraw(): void {
+    this.#ended = true;
     for (const w of this.waiters) w.list?.remove(w);
+    this.#round?.abort();
+  }
+
+  /**
+   * Polled cases have no waiter to complete: sleep until one may be ready, then try them. (The other
+   * cases complete through their waiters the moment they can, so they need no look here.)
+   */
+  async #poll(names: string[], cases: PolledCase[]): Promise<void> {
+    while (!this.#ended) {
+      const round = (this.#round = new AbortController());
+      await Promise.race(cases.map((c) => c.whenReady(round.signal)));
+      round.abort();
+      if (this.#ended) return;
+      const done = commitReady(names, cases);
+      if (done === undefined) continue;
+      this.withdraw();
+      if (this.onSettle !== null) this.onSettle();
+      this.resolve(done);
+    }
   }
 
   settle(waiter: Waiter<unknown>, closed: boolean, value: unknown): void {
@@ -127,7 +175,7 @@ class PendingSelect implements SelectParty {
  */
 export function select<C extends SelectCases>(cases: C, options?: WaitOptions): Promise<SelectResult<C>> {
   let names: string[];
-  let impls: CaseImpl[];
+  let impls: AnyCase[];
   let signal: AbortSignal | undefined;
   let timeout: number | undefined;
   let clock: WaitOptions['clock'];

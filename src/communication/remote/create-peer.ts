@@ -1,4 +1,5 @@
 // Makes a peer with every kind of object that can cross a link registered: actor refs (and, as they land, channels and buses).
+import '../shared-channel-codec.js';
 import { Peer, type PeerOptions } from './peer.js';
 import './remote-actor-ref.js';
 
