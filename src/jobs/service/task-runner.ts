@@ -14,8 +14,14 @@ export interface TaskRunnerOptions {
   moduleHref: string;
   types: ReadonlyMap<string, RegisteredTask>;
   owner: string;
-  /** Most tasks this runner holds at once. */
+  /** Most tasks this runner executes at once. */
   concurrency: number;
+  /**
+   * How far ahead to claim, in expected ms of waiting: while runs are short the runner also leases as
+   * many tasks as its slots are expected to start within this long (at most 1,000 in all), so a freed
+   * slot refills at once and one commit completes and claims hundreds. 0 claims only for free slots.
+   */
+  claimAheadMs: number;
   leaseMs: number;
   /** Lease renewal period; also how soon a cancel/pause asked through another process is obeyed. */
   renewMs: number;
@@ -36,14 +42,17 @@ export interface TaskRunnerOptions {
   onError: (error: unknown) => void;
 }
 
-type StopReason = RequestedStatus | 'shutdown' | 'lease-lost';
+/** `handback`: a claimed-ahead task that waited too long for a slot goes back to the queue. */
+type StopReason = RequestedStatus | 'shutdown' | 'lease-lost' | 'handback';
 
-/** One attempt in flight. */
+/** One claimed task: waiting for a slot (claimed ahead), then one attempt in flight. */
 interface Run {
   readonly task: Task;
   readonly lease: { id: string; leaseToken: number };
   readonly controller: AbortController;
-  readonly started: number;
+  readonly claimedAt: number;
+  /** When the attempt started executing; undefined while it waits in `#ready`. */
+  started: number | undefined;
   stop: StopReason | undefined;
   /** Progress not yet written (coalescing), and when the last write went out. */
   progress: number | undefined;
@@ -61,8 +70,11 @@ interface PendingCompletion {
   reject(error: unknown): void;
 }
 
-/** The most completions one `completeTasks` call takes (the store's limit). */
+/** The most completions one `completeTasks` call takes, and the most tasks one claim takes (the store's limits). */
 const MAX_COMPLETIONS = 1000;
+const MAX_CLAIM = 1000;
+/** Weight of the newest attempt in the running estimate of attempt duration. */
+const RUN_MS_WEIGHT = 0.2;
 
 /**
  * Runs claimed tasks until closed.
@@ -70,11 +82,20 @@ const MAX_COMPLETIONS = 1000;
  * ```text
  *   idle ──wake (insert here, task done, poll, due timer)──► claiming ──► idle
  *                         (a wake while claiming sets `again`: one more claim right after)
+ *   per task: claimed ──slot free──► started       (claimed ahead: waits in #ready, in claim order)
+ *             claimed ──waited a renewal period / cancel / pause / close──► releaseTask (handed back)
  *   per run:  started ──result──► completeTasks (with the others that finished in the same burst)
  *                     ──error───► failTask (retryAt by backoff while attempts remain)
  *                     ──stop────► releaseTask (cancelled / paused / back to queued on shutdown)
  *                     ──lease-lost──► nothing: another runner owns the task now (fencing)
  * ```
+ *
+ * Claiming ahead: while attempts are short (a running estimate of their duration), a claim also takes
+ * as many tasks as the slots are expected to start within `claimAheadMs`. They are leased (shown
+ * `running`) while they wait; one still waiting at the first heartbeat a renewal period after its
+ * claim is handed back, and the estimate is reset so the runner claims only for free slots until runs
+ * are short again. A claim is made once at most one slot-full of tasks is waiting, so one commit takes
+ * a batch.
  *
  * Invariant: a task is in `#running` from its claim until its final store write settled, so `close()`
  * waiting on `#running` never loses a task.
@@ -89,6 +110,10 @@ export class TaskRunner {
   #wakeQueued = false;
   /** Runs still executing (a run whose final write is pending no longer holds a slot). */
   #active = 0;
+  /** Claimed ahead, waiting for a slot, in claim order. */
+  readonly #ready: Run[] = [];
+  /** Running estimate of an attempt's duration (ms); undefined until one settles, or after a handback. */
+  #runMs: number | undefined;
   #closed = false;
   #unsubscribe: (() => void) | undefined;
   #heartbeat: Timer | undefined;
@@ -105,7 +130,7 @@ export class TaskRunner {
     for (const t of options.types.values()) if (t.options.concurrency !== undefined) this.#perTypeLimits[t.name] = t.options.concurrency;
   }
 
-  /** Tasks this runner holds now. */
+  /** Tasks this runner holds now (executing, or claimed ahead and waiting for a slot). */
   get running(): number {
     return this.#running.size;
   }
@@ -178,9 +203,11 @@ export class TaskRunner {
   async #claimLoop(): Promise<void> {
     do {
       this.#again = false;
-      const free = this.#o.concurrency - this.#active;
-      if (free <= 0) return;
-      const limit = Math.min(free, 1000);
+      const waiting = this.#ready.length;
+      // Claim once at most one slot-full is waiting, so the claim (and its commit) takes a batch.
+      if (waiting > this.#o.concurrency) return;
+      const limit = Math.min(this.#o.concurrency - this.#active + this.#claimAhead() - waiting, MAX_CLAIM);
+      if (limit <= 0) return;
       let tasks: Task[];
       try {
         tasks = await this.#o.store.claimTasks({
@@ -195,18 +222,25 @@ export class TaskRunner {
         return;
       }
       if (tasks.length > 0) this.#o.onWrite();
-      for (const task of tasks) this.#start(task);
+      for (const task of tasks) this.#admit(task);
       if (tasks.length === limit) this.#again = true;
     } while (this.#again && !this.#closed);
   }
 
-  #start(task: Task): void {
-    const type = this.#o.types.get(task.type)!;
+  /** How many tasks to claim beyond the free slots: as many as the slots should start within `claimAheadMs`. */
+  #claimAhead(): number {
+    if (this.#runMs === undefined || this.#o.claimAheadMs === 0) return 0;
+    return Math.min(MAX_CLAIM, Math.floor((this.#o.concurrency * this.#o.claimAheadMs) / Math.max(this.#runMs, 0.01)));
+  }
+
+  /** A claimed task: starts now if a slot is free, else waits for one. */
+  #admit(task: Task): void {
     const run: Run = {
       task,
       lease: { id: task.id, leaseToken: task.leaseToken },
       controller: new AbortController(),
-      started: this.#o.now(),
+      claimedAt: this.#o.now(),
+      started: undefined,
       stop: undefined,
       progress: undefined,
       message: undefined,
@@ -215,6 +249,14 @@ export class TaskRunner {
       settled: Promise.resolve(),
     };
     this.#running.set(task.id, run);
+    if (this.#active < this.#o.concurrency && this.#ready.length === 0) this.#start(run);
+    else this.#ready.push(run);
+  }
+
+  #start(run: Run): void {
+    const task = run.task;
+    const type = this.#o.types.get(task.type)!;
+    run.started = this.#o.now();
     this.#active++;
     // Claimed while closing: hand it straight back.
     if (this.#closed) run.stop = 'shutdown';
@@ -241,9 +283,16 @@ export class TaskRunner {
     );
   }
 
-  /** The attempt ended: free its slot, write the outcome, and forget the run once that write settled. */
+  /** The attempt ended: free its slot (refilled at once from `#ready`), write the outcome, and forget the run once that write settled. */
   #settle(run: Run, write: () => Promise<void>): Promise<void> {
     this.#active--;
+    const started = run.started!;
+    const ran = this.#o.now() - started;
+    this.#runMs = this.#runMs === undefined ? ran : this.#runMs + RUN_MS_WEIGHT * (ran - this.#runMs);
+    if (!this.#closed) {
+      const next = this.#ready.shift();
+      if (next !== undefined) this.#start(next);
+    }
     let written: Promise<void>;
     try {
       written = write();
@@ -253,8 +302,10 @@ export class TaskRunner {
     this.#wakeAfterBurst();
     const forget = () => {
       run.progressTimer?.cancel();
-      this.#running.delete(run.task.id);
-      this.#o.onSettled(run.task, this.#o.now() - run.started);
+      this.#forget(run);
+      // Waiting for a slot after the claim is waiting too.
+      const task = started === run.claimedAt ? run.task : { ...run.task, startedAt: started };
+      this.#o.onSettled(task, ran);
     };
     return written.then(forget, (error: unknown) => {
       if (!this.#closed) this.#o.onError(error);
@@ -331,6 +382,10 @@ export class TaskRunner {
   #stop(run: Run, reason: StopReason): void {
     if (run.stop !== undefined) return;
     run.stop = reason;
+    if (run.started === undefined) {
+      this.#handBack(run);
+      return;
+    }
     const message =
       reason === 'cancelled'
         ? 'The task was cancelled'
@@ -340,6 +395,32 @@ export class TaskRunner {
             ? 'The task service is closing'
             : 'The task lease was lost';
     run.controller.abort(new CancelledError(message));
+  }
+
+  /** Drops the run from `#running`, unless the task was claimed again since (a new run holds its id). */
+  #forget(run: Run): void {
+    if (this.#running.get(run.task.id) === run) this.#running.delete(run.task.id);
+  }
+
+  /**
+   * A claimed task that never started is stopped: it goes back to the store (queued again, or as
+   * requested) without using an attempt, unless its lease is already gone.
+   */
+  #handBack(run: Run): void {
+    const at = this.#ready.indexOf(run);
+    if (at >= 0) this.#ready.splice(at, 1);
+    const release = async (): Promise<void> => {
+      if (run.stop === 'lease-lost') return;
+      const outcome = await this.#o.store.releaseTask(run.lease);
+      if (outcome.ok) this.#o.onWrite();
+    };
+    run.settled = release().then(
+      () => this.#forget(run),
+      (error: unknown) => {
+        if (!this.#closed) this.#o.onError(error);
+        this.#forget(run);
+      },
+    );
   }
 
   #onProgress(run: Run, value: unknown, message: string | undefined): void {
@@ -399,8 +480,18 @@ export class TaskRunner {
   #scheduleHeartbeat(): void {
     this.#heartbeat = this.#o.clock.setTimer(this.#o.renewMs, () => {
       if (this.#closed) return;
+      // Claimed ahead and still waiting a whole renewal period later: the estimate was wrong (slots are
+      // held by long runs). Hand those back so other runners can take them, and claim only for free
+      // slots until runs are short again.
+      const stale = this.#o.now() - this.#o.renewMs;
+      const waited = this.#ready.filter((run) => run.claimedAt <= stale);
+      if (waited.length > 0) this.#runMs = undefined;
+      for (const run of waited) this.#stop(run, 'handback');
+      // A task still waiting was claimed within this period, and by the next heartbeat it has started
+      // or is handed back: renew it only if its lease would end before the heartbeat after that.
+      const renewBefore = this.#o.now() + 2 * this.#o.renewMs - this.#o.leaseMs;
       for (const run of this.#running.values()) {
-        if (run.stop !== undefined) continue;
+        if (run.stop !== undefined || (run.started === undefined && run.claimedAt >= renewBefore)) continue;
         void this.#watch(run, this.#o.store.renewLease({ ...run.lease, leaseMs: this.#o.leaseMs }));
       }
       this.#scheduleHeartbeat();

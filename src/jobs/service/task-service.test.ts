@@ -283,6 +283,85 @@ describe('TaskService', () => {
     assert.deepEqual([...owners].sort(), ['a', 'b'], 'both instances took work');
   });
 
+  it('TaskService claims ahead while tasks are short: a backlog drains in a few commits, each task run once', async () => {
+    const drain = async (claimAheadMs: number) => {
+      const store = await SqliteTaskStore.open(h.db, { synchronous: 'normal' });
+      const created = await Promise.all(Array.from({ length: 2000 }, (_, i) => store.createTask({ type: 'echo', input: i })));
+      const before = store.transactions;
+      const service = await h.open({ db: store, workerConcurrency: 8, claimAheadMs });
+      const done = async () => (await store.counts()).find((c) => c.status === 'succeeded')?.count ?? 0;
+      while ((await done()) < 2000 * (claimAheadMs === 0 ? 2 : 1)) await new Promise((resolve) => setTimeout(resolve, 5));
+      const transactions = store.transactions - before;
+      await service.close();
+      const tasks = await Promise.all(created.map(({ task }) => store.getTask(task.id)));
+      assert.deepEqual(
+        tasks.map((t) => [t?.status, t?.attempts, t?.result]),
+        created.map((_, i) => ['succeeded', 1, i]),
+      );
+      await store.close();
+      return transactions;
+    };
+    const ahead = await drain(200);
+    assert.ok(ahead < 60, `${ahead} transactions with claiming ahead`);
+    const slotsOnly = await drain(0);
+    assert.ok(slotsOnly >= 2000 / 8, `${slotsOnly} transactions claiming only for free slots`);
+  });
+
+  it('TaskService hands a claimed-ahead task back when a long run holds the slot past a renewal period', async () => {
+    const service = await h.open({ workerConcurrency: 1, renewMs: 100, claimAheadMs: 1000 });
+    for (let i = 0; i < 5; i++) await status(service, (await service.create('tally', { ms: 1 })).task.id, 'succeeded');
+    const long = (await service.create('tally', { ms: 700 })).task.id;
+    await status(service, long, 'running');
+    // Created in one commit, so one claim takes them all ahead of the busy slot.
+    const short = await Promise.all([0, 1, 2].map(async () => (await service.create('tally', { ms: 1 })).task.id));
+    for (const id of [long, ...short]) await status(service, id, 'succeeded');
+    assert.deepEqual(
+      [long, ...short].map((id) => probe.runs.get(id)),
+      [1, 1, 1, 1],
+    );
+    const log = async (id: string) => {
+      const events: string[] = [];
+      const seqs: number[] = [];
+      for await (const e of service.events({ taskId: id, signal: AbortSignal.timeout(100) })) {
+        events.push(e.kind === 'status' ? `status:${String(e.payload.status)}` : e.kind);
+        seqs.push(e.seq);
+      }
+      return { events, seqs };
+    };
+    const longDone = (await log(long)).seqs.at(-1)!;
+    for (const id of short) {
+      assert.equal((await service.get(id))?.attempts, 1, 'a handback does not use an attempt');
+      const { events, seqs } = await log(id);
+      // Claimed ahead while the long run held the only slot, handed back after a renewal period, run after it.
+      assert.deepEqual(events, ['created', 'started', 'status:queued', 'started', 'status:succeeded']);
+      assert.ok(seqs[2]! < longDone && seqs[3]! > longDone);
+    }
+  });
+
+  it('TaskService.setStatus() cancels a task claimed ahead before it starts, and close() hands the others back', async () => {
+    const service = await h.open({ workerConcurrency: 1, claimAheadMs: 1000 });
+    for (let i = 0; i < 5; i++) await status(service, (await service.create('tally', { ms: 1 })).task.id, 'succeeded');
+    const long = (await service.create('tally', { ms: 10_000 })).task.id;
+    await status(service, long, 'running');
+    const [cancelled, ...waiting] = await Promise.all([0, 1, 2].map(async () => (await service.create('tally', { ms: 1 })).task.id)) as [string, ...string[]];
+    for (const id of [cancelled, ...waiting]) await status(service, id, 'running');
+    await service.setStatus(cancelled, 'cancelled');
+    assert.equal((await status(service, cancelled, 'cancelled')).attempts, 1);
+    await service.close();
+    const store = await SqliteTaskStore.open(h.db);
+    const stored = await Promise.all([long, ...waiting].map((id) => store.getTask(id)));
+    await store.close();
+    assert.deepEqual(
+      stored.map((t) => [t?.status, t?.attempts, t?.leaseOwner]),
+      [['queued', 0, null], ['queued', 0, null], ['queued', 0, null]],
+    );
+    assert.deepEqual(
+      [cancelled, ...waiting].map((id) => probe.runs.get(id)),
+      [undefined, undefined, undefined],
+      'none of them ran',
+    );
+  });
+
   it('TaskService fails a poison task that kills its worker process with WorkerCrashedError', async () => {
     const service = await h.open();
     const { task } = await service.create('poison', null);

@@ -29,6 +29,13 @@ export interface TaskServiceOptions {
    * tasks run again (on any service on the same store) within about this long.
    */
   leaseMs?: number;
+  /**
+   * While tasks finish quickly, also lease as many queued tasks as this instance's slots are expected
+   * to start within this many ms (default 20; at most 1,000 tasks): a freed slot refills at once and one
+   * commit completes and claims a whole batch. Such a task shows `running` from its claim; one still
+   * waiting after a renewal period goes back to the queue. 0 claims only for free slots.
+   */
+  claimAheadMs?: number;
   /** Ms between lease renewals, which is also how soon a cancel/pause asked through another process lands; default min(1,000, leaseMs / 3). */
   renewMs?: number;
   /** Ms between fallback polls (tasks created by other processes, expired leases of crashed ones); default 1,000. */
@@ -160,6 +167,7 @@ export class TaskService implements AsyncDisposable {
       types: parts.registry,
       owner: o.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
       concurrency: o.workerConcurrency ?? 64,
+      claimAheadMs: o.claimAheadMs ?? 20,
       leaseMs,
       renewMs: o.renewMs ?? Math.min(1_000, Math.floor(leaseMs / 3)),
       pollMs: this.#pollMs,
@@ -188,6 +196,7 @@ export class TaskService implements AsyncDisposable {
     checkInt(options.renewMs, 'renewMs', 10, 3_600_000);
     checkInt(options.pollMs, 'pollMs', 10, 3_600_000);
     checkInt(options.maxCrashes, 'maxCrashes', 1, 1_000);
+    checkInt(options.claimAheadMs, 'claimAheadMs', 0, 60_000);
     if (options.renewMs !== undefined && options.renewMs >= (options.leaseMs ?? 5_000)) {
       throw new RangeError(`renewMs must be less than leaseMs, got ${options.renewMs} ≥ ${options.leaseMs ?? 5_000}`);
     }
