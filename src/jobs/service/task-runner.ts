@@ -49,10 +49,13 @@ type StopReason = RequestedStatus | 'shutdown' | 'lease-lost' | 'handback';
 interface Run {
   readonly task: Task;
   readonly lease: { id: string; leaseToken: number };
-  readonly controller: AbortController;
+  /** Aborts the attempt; made when it starts and dropped when it ends (a waiting task holds none). */
+  controller: AbortController | undefined;
   readonly claimedAt: number;
   /** When the attempt started executing; undefined while it waits in `#ready`. */
   started: number | undefined;
+  /** The attempt returned or threw: only its final write is pending, so its lease needs no renewal. */
+  ended: boolean;
   stop: StopReason | undefined;
   /** Progress not yet written (coalescing), and when the last write went out. */
   progress: number | undefined;
@@ -238,9 +241,10 @@ export class TaskRunner {
     const run: Run = {
       task,
       lease: { id: task.id, leaseToken: task.leaseToken },
-      controller: new AbortController(),
+      controller: undefined,
       claimedAt: this.#o.now(),
       started: undefined,
+      ended: false,
       stop: undefined,
       progress: undefined,
       message: undefined,
@@ -264,6 +268,7 @@ export class TaskRunner {
     let attempt: Promise<unknown>;
     if (run.stop !== undefined) attempt = Promise.reject(new CancelledError('The task service is closing'));
     else {
+      run.controller = new AbortController();
       try {
         attempt = this.#o.runtime.run(this.#o.moduleHref, type.exportName, [task.input], {
           on: type.on,
@@ -286,6 +291,8 @@ export class TaskRunner {
   /** The attempt ended: free its slot (refilled at once from `#ready`), write the outcome, and forget the run once that write settled. */
   #settle(run: Run, write: () => Promise<void>): Promise<void> {
     this.#active--;
+    run.ended = true;
+    run.controller = undefined;
     const started = run.started!;
     const ran = this.#o.now() - started;
     this.#runMs = this.#runMs === undefined ? ran : this.#runMs + RUN_MS_WEIGHT * (ran - this.#runMs);
@@ -394,7 +401,7 @@ export class TaskRunner {
           : reason === 'shutdown'
             ? 'The task service is closing'
             : 'The task lease was lost';
-    run.controller.abort(new CancelledError(message));
+    run.controller?.abort(new CancelledError(message));
   }
 
   /** Drops the run from `#running`, unless the task was claimed again since (a new run holds its id). */
@@ -491,7 +498,7 @@ export class TaskRunner {
       // or is handed back: renew it only if its lease would end before the heartbeat after that.
       const renewBefore = this.#o.now() + 2 * this.#o.renewMs - this.#o.leaseMs;
       for (const run of this.#running.values()) {
-        if (run.stop !== undefined || (run.started === undefined && run.claimedAt >= renewBefore)) continue;
+        if (run.stop !== undefined || run.ended || (run.started === undefined && run.claimedAt >= renewBefore)) continue;
         void this.#watch(run, this.#o.store.renewLease({ ...run.lease, leaseMs: this.#o.leaseMs }));
       }
       this.#scheduleHeartbeat();
