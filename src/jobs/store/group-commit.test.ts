@@ -52,6 +52,14 @@ describe('GroupCommit', () => {
     assert.deepEqual(log.batches, [[1, 2], [3, 4], [5]]);
   });
 
+  it('GroupCommit.submit() with late runs the operation after the others of its batch, each resolving with its own value', async () => {
+    const log = new MemoryLog();
+    const commits = new GroupCommit(log, { maxBatch: 4 });
+    const pending = [1, 2, 3, 4, 5, 6].map((v) => commits.submit(() => log.write(v), { late: v % 3 === 1 }));
+    assert.deepEqual(await Promise.all(pending), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(log.batches, [[2, 3, 1, 4], [5, 6]], 'late within its own batch only');
+  });
+
   it('GroupCommit.submit() rejects only the operation that threw', async () => {
     const log = new MemoryLog();
     const commits = new GroupCommit(log);

@@ -20,7 +20,17 @@ export interface GroupCommitOptions {
   afterBatch?: (committed: boolean) => void;
 }
 
+/** Options of `GroupCommit.submit()`. */
+export interface SubmitOptions {
+  /**
+   * Run after the batch's other operations rather than in submission order: a claim submitted late
+   * sees the tasks its own transaction creates, so a task can be created and claimed in one commit.
+   */
+  late?: boolean;
+}
+
 interface Pending {
+  late: boolean;
   run(): unknown;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -29,7 +39,9 @@ interface Pending {
 /**
  * Queues synchronous write operations and commits them together on the next turn of the event loop
  * (or at once when `maxBatch` are waiting). A caller's promise settles after the commit: resolving
- * means durable. Operations run in submission order.
+ * means durable. Operations run in submission order, except that `late` ones run after the others of
+ * their batch (all of a batch's operations are concurrent: none has resolved, so either order is one
+ * its callers could have seen).
  *
  * States: idle → (submit) scheduled → (flush) flushing → idle or scheduled; close() → closed, after
  * which submit rejects and nothing is scheduled.
@@ -62,10 +74,10 @@ export class GroupCommit {
   }
 
   /** Runs `op` in the next group transaction; resolves with its return value after the commit. */
-  submit<T>(op: () => T): Promise<T> {
+  submit<T>(op: () => T, options?: SubmitOptions): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('The task store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run: op, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ late: options?.late === true, run: op, resolve: resolve as (value: unknown) => void, reject });
       if (this.#queue.length >= this.#maxBatch && !this.#flushing) this.flush();
       else this.#schedule();
     });
@@ -100,7 +112,8 @@ export class GroupCommit {
     });
   }
 
-  #flushBatch(batch: Pending[]): void {
+  #flushBatch(taken: Pending[]): void {
+    const batch = taken.some((item) => item.late) ? [...taken.filter((item) => !item.late), ...taken.filter((item) => item.late)] : taken;
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     let failure: { error: unknown } | undefined;
     this.#batches++;

@@ -135,6 +135,21 @@ describe('SqliteTaskStore', () => {
     }
   });
 
+  it('SqliteTaskStore.claimTasks() runs last in its transaction, so it takes tasks created in the same commit', async () => {
+    const store = await SqliteTaskStore.open(newFile());
+    try {
+      const before = store.transactions;
+      const claim = store.claimTasks({ owner: 'w', limit: 10, leaseMs: 1000 });
+      const created = await Promise.all([1, 2].map((input) => store.createTask({ type: 't', input })));
+      assert.deepEqual((await claim).map((t) => t.id), created.map((c) => c.task.id));
+      assert.equal(store.transactions - before, 1);
+      const kinds = (await store.eventsSince()).map((e) => e.kind);
+      assert.deepEqual(kinds, ['created', 'created', 'started', 'started']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('SqliteTaskStore group commit rejects only the failing operation of a batch', async () => {
     const store = await SqliteTaskStore.open(newFile());
     try {

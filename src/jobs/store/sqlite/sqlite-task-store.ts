@@ -2,7 +2,7 @@
 
 import type { Database as Db } from 'better-sqlite3';
 import { openDatabase } from './open-database.js';
-import { GroupCommit } from '../group-commit.js';
+import { GroupCommit, type SubmitOptions } from '../group-commit.js';
 import {
   claimTasksArgs,
   completeTasksArgs,
@@ -194,7 +194,8 @@ export class SqliteTaskStore implements TaskStore {
 
   async claimTasks(options: ClaimTasksOptions): Promise<Task[]> {
     const args = claimTasksArgs(options);
-    return this.#write(() => this.#engine.claimTasks(args));
+    // Late in its transaction: it also sees the tasks created in the same commit.
+    return this.#write(() => this.#engine.claimTasks(args), { late: true });
   }
 
   async renewLease(input: Lease & { leaseMs: number }): Promise<Fenced<{ leaseExpiresAt: number; requestedStatus: RequestedStatus | null }>> {
@@ -329,9 +330,9 @@ export class SqliteTaskStore implements TaskStore {
     await this.close();
   }
 
-  #write<T>(op: () => T): Promise<T> {
+  #write<T>(op: () => T, options?: SubmitOptions): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('The task store is closed'));
-    return this.#commits.submit(op);
+    return this.#commits.submit(op, options);
   }
 
   #assertOpen(): void {
