@@ -5,6 +5,7 @@ import { patternTokens, topicTokens } from './topic-pattern.js';
 import { TopicTrie } from './topic-trie.js';
 import { checkSubscribeOptions, SubscriptionEngine, type PendingPublish, type SubscribeOptions, type Subscription } from './subscription.js';
 import { checkWaitOptions, type WaitOptions } from '../core/wait-guard.js';
+import { REMOTABLE } from './remote/pack.js';
 
 /** Topic name → message type, for a typed bus. `Record<string, T>` types every topic alike. */
 export type TopicMap = Record<string, unknown>;
@@ -84,6 +85,11 @@ export class Bus<Topics extends TopicMap = TopicMap> {
   #release = (engine: SubscriptionEngine<any>) => {
     if (this.#engines.delete(engine)) this.#trie.remove(engine.tokens, engine);
   };
+
+  /** Sent to another thread or process, the bus arrives as a proxy of this one (its subscriptions and publishes are served here). */
+  get [REMOTABLE](): string {
+    return 'bus';
+  }
 
   /** Number of live subscriptions (ended ones are removed). */
   get subscriptionCount(): number {

@@ -14,6 +14,7 @@ export type { MessageFor, TopicMap, TopicMatches } from './bus.js';
 export { DEFAULT_SUBSCRIPTION_BUFFER, Subscription, SubscriptionClosedError } from './subscription.js';
 export type { OverflowPolicy, SubscribeOptions } from './subscription.js';
 export { topicMatches } from './topic-pattern.js';
+export type { BusRef } from './remote/remote-bus.js';
 export { actor } from './actor.js';
 export type { ActorOptions } from './actor.js';
 export { ActorStoppedError, DEFAULT_ASK_TIMEOUT, DEFAULT_MAILBOX } from './actor-ref.js';

@@ -2,6 +2,7 @@
 import '../shared-channel-codec.js';
 import { Peer, type PeerOptions } from './peer.js';
 import './remote-actor-ref.js';
+import './remote-bus.js';
 
 /**
  * A `Peer` whose links can carry every remotable object. Transports create peers through this, so

@@ -15,6 +15,23 @@ export const ACTOR_CREDIT = 15;
 /** `ACTOR_GONE exportId error`: a send was refused (the actor has stopped); later calls fail at once. */
 export const ACTOR_GONE = 16;
 
+/** `BUS_PUBLISH reqId exportId topic msg`: `bus.publish(topic, msg)` on the owning side; REPLY once that publish settled. */
+export const BUS_PUBLISH = 30;
+/** `BUS_PUBLISH_CANCEL exportId reqId`: the publisher gave up (abort or timeout); withdraw the message from subscribers still blocked. */
+export const BUS_PUBLISH_CANCEL = 31;
+/** `BUS_SUBSCRIBE exportId subId pattern buffer overflow window`: a real subscription on the owning side, forwarded under `window` credits. */
+export const BUS_SUBSCRIBE = 32;
+/** `BUS_UNSUBSCRIBE exportId subId`: the importing side's subscription ended; end the owning side's. */
+export const BUS_UNSUBSCRIBE = 33;
+/** `BUS_CREDIT exportId subId n`: the importing side's reader took n forwarded messages; forward n more. */
+export const BUS_CREDIT = 34;
+/** `BUS_CLOSE exportId`: `bus.close()` on the owning side. */
+export const BUS_CLOSE = 35;
+/** `BUS_DELIVER subId dropped msg`: one message for subscription subId, with the owning side's dropped count so far. */
+export const BUS_DELIVER = 36;
+/** `BUS_END subId dropped busClosed`: the owning side's subscription ended (the bus closed and it drained, or it is gone). */
+export const BUS_END = 37;
+
 /** Kinds from here up belong to the executors (hosting actors in workers). */
 export const EXECUTOR_KINDS = 100;
 
@@ -27,4 +44,12 @@ export const ARITY = {
   [ACTOR_JOIN]: 2,
   [ACTOR_CREDIT]: 2,
   [ACTOR_GONE]: 2,
+  [BUS_PUBLISH]: 4,
+  [BUS_PUBLISH_CANCEL]: 2,
+  [BUS_SUBSCRIBE]: 6,
+  [BUS_UNSUBSCRIBE]: 2,
+  [BUS_CREDIT]: 3,
+  [BUS_CLOSE]: 1,
+  [BUS_DELIVER]: 3,
+  [BUS_END]: 3,
 } as const;
