@@ -32,6 +32,7 @@ describe('TaskService', () => {
     await assert.rejects(TaskService.open({ tasks: 42 as never }), { name: 'TypeError', message: /^tasks must be/ });
     await assert.rejects(TaskService.open({ tasks: TASKS, db: h.db, leaseMs: 5 }), { name: 'RangeError', message: /^leaseMs must be/ });
     await assert.rejects(TaskService.open({ tasks: TASKS, db: h.db, workerConcurrency: 0 }), { name: 'RangeError', message: /^workerConcurrency/ });
+    await assert.rejects(TaskService.open({ tasks: TASKS, db: h.db, claimAheadMs: -1 }), { name: 'RangeError', message: /^claimAheadMs/ });
     await assert.rejects(TaskService.open({ tasks: TASKS, db: h.db, leaseMs: 1000, renewMs: 1000 }), { name: 'RangeError', message: /^renewMs must be less/ });
     await assert.rejects(TaskService.open({ tasks: TASKS, db: 7 as never }), { name: 'TypeError', message: /^db must be/ });
     await assert.rejects(TaskService.open({ tasks: new URL('./task-view.ts', import.meta.url), db: h.db }), /exports no task definitions/);

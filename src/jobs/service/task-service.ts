@@ -32,8 +32,9 @@ export interface TaskServiceOptions {
   /**
    * While tasks finish quickly, also lease as many queued tasks as this instance's slots are expected
    * to start within this many ms (default 20; at most 1,000 tasks): a freed slot refills at once and one
-   * commit completes and claims a whole batch. Such a task shows `running` from its claim; one still
-   * waiting after a renewal period goes back to the queue. 0 claims only for free slots.
+   * commit completes and claims a whole batch. Such a task shows `running` from its claim (and counts
+   * against its type's `concurrency`), and one created later with a higher priority may start after it;
+   * one still waiting after a renewal period goes back to the queue. 0 claims only for free slots.
    */
   claimAheadMs?: number;
   /** Ms between lease renewals, which is also how soon a cancel/pause asked through another process lands; default min(1,000, leaseMs / 3). */
@@ -228,7 +229,7 @@ export class TaskService implements AsyncDisposable {
     return service;
   }
 
-  /** Tasks this instance is running now. */
+  /** Tasks this instance holds now: running, or claimed ahead and about to start (see `claimAheadMs`). */
   get running(): number {
     return this.#runner.running;
   }
