@@ -3,6 +3,8 @@ import { ChannelEngine, ITERATE, PLAIN, RESOLVED_DONE } from './channel-engine.j
 import { receiveCaseOf, sendCaseOf, type ReceiveCase, type SendCase } from './select-case.js';
 import { SharedChannel, type SharedChannelOptions } from './shared-channel.js';
 import { checkWaitOptions, type WaitOptions } from '../core/wait-guard.js';
+import { REMOTABLE } from './remote/pack.js';
+import { CHANNEL_PARTS, type ChannelSide } from './remote/remote-channel-parts.js';
 
 /**
  * Outcome of `trySend()`: delivered or buffered, no room now, or the channel is closed.
@@ -134,6 +136,16 @@ export class Channel<T> implements Sender<T>, Receiver<T> {
     return this.#engine.buffer.length;
   }
 
+  /** Handed to a task or actor on another thread or process, the channel arrives as a proxy of this one. */
+  get [REMOTABLE](): string {
+    return 'channel';
+  }
+
+  /** Internal: what the link codec exports. */
+  [CHANNEL_PARTS](side: ChannelSide = 'both'): { engine: ChannelEngine<unknown>; side: ChannelSide } {
+    return { engine: this.#engine as ChannelEngine<unknown>, side };
+  }
+
   get closed(): boolean {
     return this.#engine.closed;
   }
@@ -203,7 +215,7 @@ export class Channel<T> implements Sender<T>, Receiver<T> {
   tryReceive(): TryReceiveResult<T> {
     const engine = this.#engine;
     if (engine.hasValue()) return { state: 'ok', value: engine.take() };
-    return engine.closed ? CLOSED : EMPTY;
+    return engine.drained ? CLOSED : EMPTY;
   }
 
   /** A case for `select()` that receives from this channel. */
@@ -238,6 +250,12 @@ class SenderView<T> implements Sender<T> {
   constructor(channel: Channel<T>) {
     this.#channel = channel;
   }
+  get [REMOTABLE](): string {
+    return 'channel';
+  }
+  [CHANNEL_PARTS](): { engine: ChannelEngine<unknown>; side: ChannelSide } {
+    return this.#channel[CHANNEL_PARTS]('send');
+  }
   get capacity(): number {
     return this.#channel.capacity;
   }
@@ -266,6 +284,12 @@ class ReceiverView<T> implements Receiver<T> {
   readonly #channel: Channel<T>;
   constructor(channel: Channel<T>) {
     this.#channel = channel;
+  }
+  get [REMOTABLE](): string {
+    return 'channel';
+  }
+  [CHANNEL_PARTS](): { engine: ChannelEngine<unknown>; side: ChannelSide } {
+    return this.#channel[CHANNEL_PARTS]('receive');
   }
   get capacity(): number {
     return this.#channel.capacity;

@@ -34,6 +34,14 @@ export class RingBuffer<T> {
     this.#length++;
   }
 
+  /** Puts `value` in front of the oldest one (it becomes the next `shift()`). */
+  unshift(value: T): void {
+    if (this.#length === this.#slots.length) this.#resize(this.#slots.length * 2);
+    this.#head = (this.#head - 1) & this.#mask;
+    this.#slots[this.#head] = value;
+    this.#length++;
+  }
+
   /** Removes and returns the oldest value; the caller guarantees `length > 0`. */
   shift(): T {
     const slots = this.#slots;

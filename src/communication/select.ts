@@ -43,7 +43,7 @@ function casesOf(cases: object, names: string[]): AnyCase[] {
 
 function isReady(c: AnyCase): boolean {
   if (c instanceof PolledCase) return c.ready();
-  return c.kind === 'receive' ? c.engine.hasValue() || c.engine.closed : c.engine.canSend();
+  return c.kind === 'receive' ? c.engine.hasValue() || c.engine.drained : c.engine.canSend();
 }
 
 /** Completes a ready case now and describes the outcome; `undefined` if another thread took a polled case first. */
@@ -109,6 +109,7 @@ class PendingSelect implements SelectParty {
       const waiter = new Waiter<unknown>(SELECT, c.value, this, i);
       (c.kind === 'receive' ? c.engine.receivers : c.engine.senders).push(waiter);
       this.waiters.push(waiter);
+      if (c.kind === 'receive') c.engine.waitersAdded();
     }
     if (polled !== undefined) {
       const names = polled.map((i) => this.names[i]!);

@@ -2,6 +2,7 @@
 import '../shared-channel-codec.js';
 import { Peer, type PeerOptions } from './peer.js';
 import './remote-actor-ref.js';
+import './remote-channel.js';
 import './remote-bus.js';
 
 /**

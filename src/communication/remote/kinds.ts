@@ -15,6 +15,27 @@ export const ACTOR_CREDIT = 15;
 /** `ACTOR_GONE exportId error`: a send was refused (the actor has stopped); later calls fail at once. */
 export const ACTOR_GONE = 16;
 
+/** `CH_WANT exportId n`: a channel proxy would like n more credits (reserved slots) to send on. */
+export const CH_WANT = 20;
+/** `CH_GRANT exportId n`: the owner reserved n slots for the proxy. */
+export const CH_GRANT = 21;
+/** `CH_PUT exportId value`: a value the proxy sent on a credit; it goes into a reserved slot. */
+export const CH_PUT = 22;
+/** `CH_RETURN exportId n`: credits the proxy did not use; the owner releases their slots. */
+export const CH_RETURN = 23;
+/** `CH_TAKE exportId max`: receives wait at the proxy; the owner takes up to max ready values (at least one). */
+export const CH_TAKE = 24;
+/** `CH_VALUES exportId values drained`: what a take got; `drained` once the channel is closed and empty. */
+export const CH_VALUES = 25;
+/** `CH_UNTAKE exportId values`: values a take brought that nobody took; back to the front of the channel. */
+export const CH_UNTAKE = 26;
+/** `CH_CLOSE exportId`: `close()` on the owner's channel. */
+export const CH_CLOSE = 27;
+/** `CH_CLOSED exportId`: the owner's channel closed. */
+export const CH_CLOSED = 28;
+/** `CH_TAKE_CANCEL exportId`: no receive waits at the proxy any more; withdraw the pending take. */
+export const CH_TAKE_CANCEL = 29;
+
 /** `BUS_PUBLISH reqId exportId topic msg`: `bus.publish(topic, msg)` on the owning side; REPLY once that publish settled. */
 export const BUS_PUBLISH = 30;
 /** `BUS_PUBLISH_CANCEL exportId reqId`: the publisher gave up (abort or timeout); withdraw the message from subscribers still blocked. */
@@ -44,6 +65,16 @@ export const ARITY = {
   [ACTOR_JOIN]: 2,
   [ACTOR_CREDIT]: 2,
   [ACTOR_GONE]: 2,
+  [CH_WANT]: 2,
+  [CH_GRANT]: 2,
+  [CH_PUT]: 2,
+  [CH_RETURN]: 2,
+  [CH_TAKE]: 2,
+  [CH_VALUES]: 3,
+  [CH_UNTAKE]: 2,
+  [CH_CLOSE]: 1,
+  [CH_CLOSED]: 1,
+  [CH_TAKE_CANCEL]: 1,
   [BUS_PUBLISH]: 4,
   [BUS_PUBLISH_CANCEL]: 2,
   [BUS_SUBSCRIBE]: 6,
