@@ -42,6 +42,17 @@ describe('examples/placements', () => {
     assert.equal(run.lines.length, 9, run.stdout);
   });
 
+  it('producer-consumer.ts: a producer thread and two consumer threads share a bounded host channel; every job is done once', async () => {
+    const run = await runExample('producer-consumer');
+    assert.equal(run.stderr, '');
+    assert.equal(run.code, 0);
+    assert.equal(run.lines.length, 13, run.stdout);
+    for (let n = 1; n <= 12; n++) assert.match(run.lines[n - 1]!, new RegExp(`^consumer [AB] resized #${n} to ${100 + n * 10}px$`));
+    const last = /^produced 12, consumed 12 \(A (\d+), B (\d+)\) through a queue of 4$/.exec(run.lines[12]!);
+    assert.ok(last, run.lines[12]);
+    assert.equal(Number(last[1]) + Number(last[2]), 12);
+  });
+
   it('model-server.ts: a thread model serves a loop front end, and a killed process actor comes back with no ask hanging', async () => {
     const run = await runExample('model-server');
     assert.equal(run.stderr, '');
