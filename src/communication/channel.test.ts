@@ -265,6 +265,64 @@ describe('Channel', () => {
     await assert.rejects(batch, CancelledError);
     assert.deepEqual(channel.trySend(1), { state: 'full' });
   });
+  it('Channel.send() into a buffer with room is fulfilled at once; close() afterwards keeps its value and refuses the next send', async () => {
+    const channel = new Channel<number>(2);
+    const sent = channel.send(1); // completed synchronously, not yet awaited
+    channel.close();
+    assert.equal(await stateOf(sent), 'fulfilled');
+    // Room is left, but the channel is closed: the next send must not be buffered.
+    await assert.rejects(channel.send(2), (error) => error instanceof ChannelClosedError && error.value === 2);
+    assert.equal(channel.length, 1);
+    assert.equal(await channel.receive(), 1);
+    await assert.rejects(channel.receive(), ChannelClosedError);
+  });
+
+  it('Channel.send() to a waiting receiver hands the value over at once; close() afterwards cannot take it back', async () => {
+    const channel = new Channel<string>();
+    const received = channel.receive();
+    const sent = channel.send('handed over');
+    channel.close();
+    assert.equal(await stateOf(sent), 'fulfilled');
+    assert.equal(await received, 'handed over');
+    assert.equal(channel.length, 0);
+  });
+
+  it('Channel.receive() from a full buffer with senders waiting takes the oldest value and admits the oldest sender', async () => {
+    const channel = new Channel<number>(2);
+    await channel.send(1);
+    await channel.send(2);
+    const blocked = [channel.send(3), channel.send(4)];
+    assert.deepEqual([await channel.receive(), await channel.receive()], [1, 2]);
+    assert.deepEqual(await Promise.all(blocked.map(stateOf)), ['fulfilled', 'fulfilled']);
+    assert.deepEqual([await channel.receive(), await channel.receive()], [3, 4]);
+    assert.equal(channel.length, 0);
+  });
+
+  it('Channel.send() and receive() with only a timeout complete at once when ready and arm no timer', async () => {
+    const clock = new FakeClock();
+    const channel = new Channel<number>(1);
+    await channel.send(1, { timeout: 50, clock });
+    assert.equal(await channel.receive({ timeout: 50, clock }), 1);
+    assert.equal(clock.pendingTimers, 0);
+  });
+
+  it('Channel[Symbol.asyncIterator]().next() gives every outstanding call its own result, in order', async () => {
+    const channel = new Channel<number>(4);
+    await channel.send(1);
+    await channel.send(2);
+    const iterator = channel[Symbol.asyncIterator]();
+    // Two results from the buffer and two waits, none awaited yet: no result object may be shared.
+    const results = [iterator.next(), iterator.next(), iterator.next(), iterator.next()];
+    await channel.send(3);
+    channel.close();
+    assert.deepEqual(await Promise.all(results), [
+      { value: 1, done: false },
+      { value: 2, done: false },
+      { value: 3, done: false },
+      { value: undefined, done: true },
+    ]);
+  });
+
   it('Channel.receive() waits reuse nothing a late abort could reach: each wait gets its own value', async () => {
     const channel = new Channel<number>();
     const controllers: AbortController[] = [];

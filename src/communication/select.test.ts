@@ -91,6 +91,15 @@ describe('select', () => {
     assert.deepEqual(channel.trySend(2), { state: 'full' }); // the receive case was withdrawn
   });
 
+  it('select() registered on both sides of one channel is completed once by an outside send()', async () => {
+    const channel = new Channel<number>();
+    const pending = select({ r: channel.receiveCase(), s: channel.sendCase(1) });
+    const sent = channel.send(2);
+    assert.deepEqual(await pending, { case: 'r', state: 'ok', value: 2 });
+    assert.equal(await stateOf(sent), 'fulfilled');
+    assert.deepEqual(channel.tryReceive(), { state: 'empty' }); // the send case was withdrawn: 1 is not offered
+  });
+
   it('select() racing another select on one channel: each value goes to one select, first come first served', async () => {
     const channel = new Channel<string>();
     const first = select({ x: channel.receiveCase() });
