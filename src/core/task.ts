@@ -79,6 +79,8 @@ export class Task<R> implements PromiseLike<R> {
   // Two fields only: a million suspended children must cost little more than a million async calls.
   // Invariant: while running, #state is the owner and #slot is the child's promise or a Running
   // record; once settled, #state is the final status and #slot the value, error or cancellation.
+  // The private helpers are static on purpose: a private *instance* method stamps a brand on every
+  // instance, one more word per task (48 instead of 40 bytes on Node 20).
   #state: TaskOwner | SettledStatus;
   #slot: unknown;
 
@@ -101,11 +103,11 @@ export class Task<R> implements PromiseLike<R> {
         result = fn(owner.signal);
       }
     } catch (error) {
-      this.#finish(false, error);
+      Task.#finish(this, false, error);
       return;
     }
     if (!isThenable(result)) {
-      this.#finish(true, result);
+      Task.#finish(this, true, result);
       return;
     }
     const promise = Promise.resolve(result);
@@ -113,7 +115,7 @@ export class Task<R> implements PromiseLike<R> {
     else this.#slot = promise;
     // One bound function for both outcomes (cheaper than two closures); it learns which outcome by
     // re-reading the settled promise, which costs one more microtask but no memory while suspended.
-    const onSettled = this.#onSettled.bind(this);
+    const onSettled = Task.#onSettled.bind(this);
     promise.then(onSettled, onSettled);
   }
 
@@ -128,12 +130,12 @@ export class Task<R> implements PromiseLike<R> {
    * Idempotent; does nothing once the task has settled. Does not fail the scope.
    */
   cancel(reason?: unknown): void {
-    this.#requestCancel(reason === undefined ? new CancelledError('The task was cancelled') : cancellationError(reason));
+    Task.#requestCancel(this, reason === undefined ? new CancelledError('The task was cancelled') : cancellationError(reason));
   }
 
   /** @internal Used by the owning scope: aborts with the scope's reason unless already cancelled. */
   cancelFromOwner(reason: CancelReason): void {
-    this.#requestCancel(reason);
+    Task.#requestCancel(this, reason);
   }
 
   /** @internal Whether this task holds its own controller, which the scope must abort on cancel. */
@@ -155,7 +157,7 @@ export class Task<R> implements PromiseLike<R> {
         promise = Promise.reject(this.#slot);
         break;
       default: {
-        const running = this.#running();
+        const running = Task.#running(this);
         running.deferred ??= withResolvers();
         promise = running.deferred.promise;
       }
@@ -164,47 +166,48 @@ export class Task<R> implements PromiseLike<R> {
   }
 
   /** The Running record of a running task, created on first need. */
-  #running(): Running {
-    if (this.#slot instanceof Running) return this.#slot;
-    const running = new Running(this.#slot as PromiseLike<unknown> | undefined, undefined);
-    this.#slot = running;
+  static #running(task: Task<unknown>): Running {
+    if (task.#slot instanceof Running) return task.#slot;
+    const running = new Running(task.#slot as PromiseLike<unknown> | undefined, undefined);
+    task.#slot = running;
     return running;
   }
 
-  #requestCancel(reason: CancelReason): void {
-    if (typeof this.#state === 'string') return;
-    const running = this.#running();
+  static #requestCancel(task: Task<unknown>, reason: CancelReason): void {
+    if (typeof task.#state === 'string') return;
+    const running = Task.#running(task);
     if (running.cancelReason) return;
     running.cancelReason = reason;
     running.controller?.abort(reason);
   }
 
-  #onSettled(): void {
+  /** Bound to the task (`this`) as the reaction to the child's promise. */
+  static #onSettled(this: Task<unknown>): void {
     const running = this.#slot;
     const promise = running instanceof Running ? running.promise! : (this.#slot as PromiseLike<unknown>);
     promise.then(
-      (value) => this.#finish(true, value),
-      (error: unknown) => this.#finish(false, error),
+      (value) => Task.#finish(this, true, value),
+      (error: unknown) => Task.#finish(this, false, error),
     );
   }
 
-  #finish(ok: boolean, outcome: unknown): void {
-    const owner = this.#state as TaskOwner;
-    const running = this.#slot instanceof Running ? this.#slot : undefined;
+  static #finish(task: Task<unknown>, ok: boolean, outcome: unknown): void {
+    const owner = task.#state as TaskOwner;
+    const running = task.#slot instanceof Running ? task.#slot : undefined;
     let status: SettledStatus;
     if (ok) status = 'succeeded';
     else if ((running?.cancelReason ?? owner.cancelReason) && isCancellation(outcome)) {
       status = 'cancelled';
       outcome = cancellationError(outcome);
     } else status = 'failed';
-    this.#state = status;
-    this.#slot = outcome;
+    task.#state = status;
+    task.#slot = outcome;
     const deferred = running?.deferred;
     if (deferred) {
       if (ok) deferred.resolve(outcome);
       else deferred.reject(outcome);
     }
-    owner.taskSettled(this as Task<unknown>, status, outcome);
+    owner.taskSettled(task, status, outcome);
   }
 }
 
