@@ -107,6 +107,41 @@ async function streamBatched(messages: number): Promise<number> {
   return messages / (elapsed / 1000);
 }
 
+/** The same stream consumed with `for await`, the producer closing the channel at the end. */
+async function streamIterated(messages: number): Promise<number> {
+  const channel = new Channel<number>(128);
+  const start = performance.now();
+  const producer = (async () => {
+    for (let i = 0; i < messages; i++) await channel.send(i);
+    channel.close();
+  })();
+  let sum = 0;
+  for await (const v of channel) sum += v;
+  await producer;
+  const elapsed = performance.now() - start;
+  if (sum !== (messages * (messages - 1)) / 2) throw new Error('iterated stream lost or duplicated values');
+  return messages / (elapsed / 1000);
+}
+
+/**
+ * The floor under any channel whose sends and receives are awaited one by one: the same two awaits
+ * per message — the producer awaits a resolved promise, the consumer awaits `Promise.resolve(i)` —
+ * with no channel at all. No such channel can stream faster than this on the machine at that moment.
+ */
+async function streamFloor(messages: number): Promise<number> {
+  const ready = Promise.resolve();
+  const start = performance.now();
+  const producer = (async () => {
+    for (let i = 0; i < messages; i++) await ready;
+  })();
+  let sum = 0;
+  for (let i = 0; i < messages; i++) sum += await Promise.resolve(i);
+  await producer;
+  const elapsed = performance.now() - start;
+  if (sum !== (messages * (messages - 1)) / 2) throw new Error('floor lost values');
+  return messages / (elapsed / 1000);
+}
+
 const RUNS = Number(process.env.BRAID_BENCH_RUNS ?? 9);
 const ROUNDS = 200_000;
 const MESSAGES = 1_000_000;
@@ -114,12 +149,16 @@ const MESSAGES = 1_000_000;
 const ping = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
 const flow = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
 const batched: number[] = [];
-// Warm both up, then interleave runs so machine noise hits both alike.
+const iterated: number[] = [];
+const floor: number[] = [];
+// Warm all up, then interleave runs so machine noise hits all alike.
 for (const [, make] of contenders) {
   await pingPong(make, ROUNDS);
   await stream(make, MESSAGES);
 }
 await streamBatched(MESSAGES);
+await streamIterated(MESSAGES);
+await streamFloor(MESSAGES);
 for (let run = 0; run < RUNS; run++) {
   const order = run % 2 === 0 ? contenders : [...contenders].reverse();
   for (const [name, make] of order) {
@@ -127,6 +166,8 @@ for (let run = 0; run < RUNS; run++) {
     flow.get(name)!.push(await stream(make, MESSAGES));
   }
   batched.push(await streamBatched(MESSAGES));
+  iterated.push(await streamIterated(MESSAGES));
+  floor.push(await streamFloor(MESSAGES));
 }
 
 const base = contenders[0]![0];
@@ -141,13 +182,10 @@ const rows = contenders.map(([name]) => {
     `${fmt(f / median(flow.get(base)!), 2)}×`,
   ];
 });
-rows.push([
-  'braid Channel, batched (trySend() producer, receiveMany(128) consumer)',
-  '—',
-  '—',
-  fmt(median(batched)),
-  `${fmt(median(batched) / median(flow.get(base)!), 2)}×`,
-]);
+const streamOnly = (name: string, values: number[]) => [name, '—', '—', fmt(median(values)), `${fmt(median(values) / median(flow.get(base)!), 2)}×`];
+rows.push(streamOnly('braid Channel, for-await consumer', iterated));
+rows.push(streamOnly('braid Channel, batched (trySend() producer, receiveMany(128) consumer)', batched));
+rows.push(streamOnly('floor: the same two awaits per message, no channel', floor));
 const braidPing = median(ping.get('braid Channel')!) / median(ping.get(base)!);
 const braidFlow = median(flow.get('braid Channel')!);
 report(
@@ -156,7 +194,7 @@ report(
   [
     `${RUNS} interleaved runs of ${fmt(ROUNDS)} round trips and ${fmt(MESSAGES)} streamed messages each, after a warm-up.`,
     `Target ping-pong ≤ 1.3× baseline: ${fmt(braidPing, 2)}× — ${braidPing <= 1.3 ? 'met' : 'missed'}.`,
-    `Target stream ≥ 7M msg/s: ${fmt(braidFlow / 1e6, 2)}M — ${braidFlow >= 7e6 ? 'met' : 'missed'} (the baseline made 7.4M on an idle machine per field-notes.md; compare the ratios when the machine is busy).`,
+    `Target stream ≥ 7M msg/s: ${fmt(braidFlow / 1e6, 2)}M — ${braidFlow >= 7e6 ? 'met' : 'missed'}; the floor row (no channel, the same two awaits per message) made ${fmt(median(floor) / 1e6, 2)}M in this run, so ${fmt((100 * braidFlow) / median(floor))}% of it (the baseline made 7.4M on an idle machine per field-notes.md; compare the ratios when the machine is busy).`,
     `Load average at the end of the run: ${fmt(loadavg()[0] ?? 0, 2)} on ${fmt(availableParallelism())} cores.`,
   ],
 );
