@@ -80,9 +80,10 @@ let adopting: SharedRing | undefined;
  *   A `sendMany()` batch is all or nothing and lands in one piece, next to no other producer's values.
  * - Values are FIFO across all threads. Waiting senders and receivers are not queued in order:
  *   whoever retries first after a wake-up wins (there is no owner thread to keep a queue).
- * - Waits never block an event loop (`Atomics.waitAsync`, re-checked at least every 200 ms and
- *   keeping a worker alive while they wait); `sendSync()` / `receiveSync()` block the calling thread
- *   instead, for CPU-bound worker code.
+ * - Waits never block an event loop: after polling for a few microseconds (cheaper than a wake-up
+ *   while the other side is busy) they sleep in `Atomics.waitAsync`, re-checked at least every
+ *   200 ms and keeping a worker alive while they wait. `sendSync()` / `receiveSync()` block the
+ *   calling thread instead, for CPU-bound worker code.
  * - `close()` is idempotent and seen by every thread: buffered values stay receivable, senders
  *   reject with `ChannelClosedError` holding their value, receivers once the buffer is drained.
  *
