@@ -265,7 +265,8 @@ export class ChannelEngine<T> {
 
   #room(): void {
     const watchers = this.#watchers;
-    if (watchers !== null) for (const w of [...watchers]) w.room();
+    // No copy: called on every take while a channel is exported; room() never (un)watches.
+    if (watchers !== null) for (let i = 0; i < watchers.length; i++) watchers[i]!.room();
   }
 
   /** After close, once the reserved values have arrived: the receivers still waiting see closed and drained. */

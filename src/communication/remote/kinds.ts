@@ -19,7 +19,7 @@ export const ACTOR_GONE = 16;
 export const CH_WANT = 20;
 /** `CH_GRANT exportId n`: the owner reserved n slots for the proxy. */
 export const CH_GRANT = 21;
-/** `CH_PUT exportId value`: a value the proxy sent on a credit; it goes into a reserved slot. */
+/** `CH_PUT exportId values`: values the proxy sent on credits, in order; each goes into a reserved slot. */
 export const CH_PUT = 22;
 /** `CH_RETURN exportId n`: credits the proxy did not use; the owner releases their slots. */
 export const CH_RETURN = 23;

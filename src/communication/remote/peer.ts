@@ -144,6 +144,7 @@ export class Peer {
   #nextRequest = 1;
   #nextExport = 1;
   #out: unknown[] = [];
+  #flushes = 0;
   #scheduled = false;
   #closed: { error: unknown } | undefined;
   readonly #flushTask = () => {
@@ -197,6 +198,22 @@ export class Peer {
     out.push(kind);
     for (let i = 0; i < fields.length; i++) out.push(fields[i]);
     this.#schedule();
+  }
+
+  /** `post()` of a two-field message without the rest-argument array: for messages sent per value. */
+  post2(kind: number, a: unknown, b: unknown): void {
+    if (this.#closed) return;
+    this.#out.push(kind, a, b);
+    this.#schedule();
+  }
+
+  /**
+   * Counts flushes: a service that appends values to an array it already posted (one message per
+   * batch instead of one per value) starts a new array once this has changed, since the old one has
+   * been cloned and sent.
+   */
+  get flushes(): number {
+    return this.#flushes;
   }
 
   /** Sends a request and resolves with the other side's `reply()`; rejects with its error or the link's. */
@@ -325,6 +342,7 @@ export class Peer {
     if (this.#out.length === 0 || this.#closed) return;
     const batch = this.#out;
     this.#out = [];
+    this.#flushes++;
     try {
       this.#o.link.post(batch);
     } catch (error) {

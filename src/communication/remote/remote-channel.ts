@@ -19,7 +19,7 @@ interface Description {
 }
 
 /** Most credits a proxy holds, and most values one take brings: what may be in transit per proxy. */
-const WINDOW = 256;
+const WINDOW = 1_024;
 /** A proxy holding credits or prefetched values it has not used for this long gives them back. */
 const IDLE_MS = 20;
 
@@ -68,6 +68,9 @@ export class RemoteChannel<T> implements Sender<T>, Receiver<T>, ImportedProxy {
   /** Select cases on this proxy waiting for credits or values. */
   #readyWaiters: (() => void)[] = [];
   #closeListeners: (() => void)[] = [];
+  /** The values array of the CH_PUT message not yet flushed, and the flush count it belongs to. */
+  #puts: unknown[] | undefined;
+  #putsFlush = -1;
 
   constructor(peer: Peer, id: number, description: Description) {
     this.#peer = peer;
@@ -107,15 +110,16 @@ export class RemoteChannel<T> implements Sender<T>, Receiver<T>, ImportedProxy {
     try {
       this.#can('send');
       if (options !== undefined) checked = checkWaitOptions(options);
+      if (checked.signal?.aborted === true) throw cancellationError(checked.signal.reason);
+      if (this.#closedKnown) throw new ChannelClosedError(value);
+      if (this.#credits > 0 && !this.#outbox.hasValue()) {
+        // Packing checks the value too (a function in it is a TypeError here, before any credit is spent).
+        this.#putPacked(this.#peer.pack(value, 'value'));
+        return RESOLVED;
+      }
       this.#check(value);
     } catch (error) {
       return Promise.reject(error);
-    }
-    if (checked.signal?.aborted === true) return Promise.reject(cancellationError(checked.signal.reason));
-    if (this.#closedKnown) return Promise.reject(new ChannelClosedError(value));
-    if (this.#credits > 0 && !this.#outbox.hasValue()) {
-      this.#put(value);
-      return RESOLVED;
     }
     const waiting = this.#outbox.send(value, checked.signal, checked.timeout, checked.clock);
     this.#want();
@@ -124,12 +128,15 @@ export class RemoteChannel<T> implements Sender<T>, Receiver<T>, ImportedProxy {
 
   trySend(value: T): TrySendResult {
     this.#can('send');
-    this.#check(value);
-    if (this.#closedKnown) return CLOSED;
+    if (this.#closedKnown) {
+      this.#check(value);
+      return CLOSED;
+    }
     if (this.#credits > 0 && !this.#outbox.hasValue()) {
-      this.#put(value);
+      this.#putPacked(this.#peer.pack(value, 'value'));
       return SENT;
     }
+    this.#check(value);
     // No credit now: ask for some, so that a producer that only tries can succeed later.
     this.#want();
     return FULL;
@@ -311,9 +318,24 @@ export class RemoteChannel<T> implements Sender<T>, Receiver<T>, ImportedProxy {
   }
 
   #put(value: T): void {
+    this.#putPacked(this.#peer.pack(value, 'value'));
+  }
+
+  /**
+   * Spends a credit on a packed value. Values sent between two flushes of the peer travel in one
+   * CH_PUT message: the array posted with the first is appended to until the peer sends it.
+   */
+  #putPacked(packed: unknown): void {
     this.#credits--;
     this.#usedCredit = true;
-    this.#peer.post(CH_PUT, this.#id, this.#peer.pack(value, 'value'));
+    const peer = this.#peer;
+    if (this.#puts === undefined || this.#putsFlush !== peer.flushes) {
+      this.#puts = [packed];
+      this.#putsFlush = peer.flushes;
+      peer.post2(CH_PUT, this.#id, this.#puts);
+    } else {
+      this.#puts.push(packed);
+    }
     // Keep credits coming while a producer streams, so it does not stall a round trip per window.
     if (this.#credits + this.#wanted < this.#window / 2) this.#want();
   }
@@ -450,11 +472,14 @@ class ChannelExport implements ExportEntry, EngineWatcher {
   #granted = 0;
   #take: AbortController | undefined;
   #disposed = false;
+  /** The smallest grant worth a message while more is wanted. */
+  readonly #chunk: number;
 
   constructor(peer: Peer, engine: ChannelEngine<unknown>, id: number) {
     this.#peer = peer;
     this.#engine = engine;
     this.#id = id;
+    this.#chunk = engine.capacity === Infinity ? 256 : Math.max(1, Math.min(256, Math.ceil(engine.capacity / 4)));
     engine.watch(this);
     if (engine.closed) peer.post(CH_CLOSED, id);
   }
@@ -464,10 +489,12 @@ class ChannelExport implements ExportEntry, EngineWatcher {
     this.#grant();
   }
 
-  put(value: unknown): void {
-    if (this.#granted === 0) return; // a put without a credit cannot come from a proxy; ignore it
-    this.#granted--;
-    this.#engine.putReserved(this.#peer.unpack(value));
+  put(values: readonly unknown[]): void {
+    for (const value of values) {
+      if (this.#granted === 0) return; // a put without a credit cannot come from a proxy; ignore it
+      this.#granted--;
+      this.#engine.putReserved(this.#peer.unpack(value));
+    }
   }
 
   returned(n: number): void {
@@ -530,7 +557,10 @@ class ChannelExport implements ExportEntry, EngineWatcher {
   #grant(): void {
     if (this.#disposed || this.#engine.closed) return;
     const k = Math.min(this.#wanted, this.#engine.grantable());
-    if (k <= 0) return;
+    // Room frees a slot at a time as receivers take; granting each slot alone would turn a stream
+    // into a ping-pong of one-value batches. Grant in chunks (a quarter of the channel, at most 256),
+    // or whatever is wanted if that is less.
+    if (k <= 0 || k < Math.min(this.#wanted, this.#chunk)) return;
     this.#engine.reserve(k);
     this.#wanted -= k;
     this.#granted += k;
@@ -589,15 +619,17 @@ class ForwardedChannel implements ExportEntry {
     this.#grant();
   }
 
-  put(value: unknown): void {
-    if (this.#granted === 0) return;
-    this.#granted--;
-    this.#relaying++;
-    const done = () => {
-      this.#relaying--;
-      this.#grant();
-    };
-    this.#channel.send(this.#peer.unpack(value)).then(done, done);
+  put(values: readonly unknown[]): void {
+    for (const value of values) {
+      if (this.#granted === 0) return;
+      this.#granted--;
+      this.#relaying++;
+      const done = () => {
+        this.#relaying--;
+        this.#grant();
+      };
+      this.#channel.send(this.#peer.unpack(value)).then(done, done);
+    }
   }
 
   returned(n: number): void {
@@ -654,7 +686,7 @@ registerService((peer) => {
   const entry = (id: number) => peer.exportEntry<Serving>(id);
   const proxy = (id: number) => peer.imported<RemoteChannel<unknown>>(id);
   peer.register(CH_WANT, ARITY[CH_WANT], (b, at) => entry(b[at + 1] as number)?.want(b[at + 2] as number));
-  peer.register(CH_PUT, ARITY[CH_PUT], (b, at) => entry(b[at + 1] as number)?.put(b[at + 2]));
+  peer.register(CH_PUT, ARITY[CH_PUT], (b, at) => entry(b[at + 1] as number)?.put(b[at + 2] as unknown[]));
   peer.register(CH_RETURN, ARITY[CH_RETURN], (b, at) => entry(b[at + 1] as number)?.returned(b[at + 2] as number));
   peer.register(CH_TAKE, ARITY[CH_TAKE], (b, at) => entry(b[at + 1] as number)?.take(b[at + 2] as number));
   peer.register(CH_TAKE_CANCEL, ARITY[CH_TAKE_CANCEL], (b, at) => entry(b[at + 1] as number)?.cancelTake());
