@@ -111,17 +111,22 @@ export async function echoWorker(): Promise<{ echo(value: number): Promise<unkno
   };
 }
 
-/** One bare forked child echoing IPC messages. */
-export async function echoChild(): Promise<{ child: ChildProcess; started: number; close(): Promise<void> }> {
+/** One bare forked child echoing IPC messages (structured-clone serialization, as Braid's children use): the floor for a process round trip. */
+export async function echoChild(): Promise<{ child: ChildProcess; echo(value: number): Promise<unknown>; started: number; close(): Promise<void> }> {
   const t0 = performance.now();
   const child = fork(ECHO_CHILD.pathname, [], { stdio: 'ignore', serialization: 'advanced', execArgv: [] });
-  await new Promise<void>((resolve) => {
-    child.once('message', () => resolve());
-    child.send(0);
-  });
+  let resolve: ((value: unknown) => void) | undefined;
+  child.on('message', (message) => resolve?.(message));
+  const echo = (value: number) =>
+    new Promise<unknown>((r) => {
+      resolve = r;
+      child.send(value);
+    });
+  await echo(0);
   const started = performance.now() - t0;
   return {
     child,
+    echo,
     started,
     close: () =>
       new Promise<void>((resolve) => {

@@ -84,7 +84,10 @@ export class ActorWorker {
       this.peer = createPeer({ serializeError, deserializeError, destination, link: { post: (batch) => this.#post(batch) } });
       this.#inner = undefined;
       this.#handle = factory({
-        message: (batch) => this.#onMessage(batch),
+        // A dedicated actor worker runs no task, so it never sends a LoneResult.
+        message: (batch) => {
+          if (Array.isArray(batch)) this.#onMessage(batch);
+        },
         exit: (exit) => this.#onExit(exit),
         callHost: hostCall,
       });

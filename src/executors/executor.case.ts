@@ -92,6 +92,23 @@ export function executorCases(on: Placement): void {
     });
   });
 
+  it(`Runtime.run() answers each caller with its own result when one worker's tasks overlap and settle out of order on ${on}`, async () => {
+    await withShared(async (rt) => {
+      // A result that is the last a worker holds crosses without its task id (LoneResult): mix
+      // lone and overlapping tasks, primitive and other results, and check who gets what. A result
+      // given to the wrong caller leaves another waiting: the deadline turns that into a failure.
+      const value = (i: number) => [i, `s${i}`, i % 2 === 0, { i }, undefined][i % 5];
+      const calls: Promise<unknown>[] = [];
+      for (let i = 0; i < 80; i++) {
+        const [name, args] = i % 4 === 0 ? ['echo', [value(i)]] : ['later', [value(i), (i * 7) % 4]];
+        calls.push(rt.run(WORK, name, args, { on, deadline: 10_000 }));
+        if (i % 3 === 0) await calls[i];
+        else if (i % 5 === 0) await delay(1);
+      }
+      assert.deepEqual(await Promise.all(calls), Array.from({ length: 80 }, (_, i) => value(i)));
+    });
+  });
+
   it(`Runtime.module() returns a typed proxy that runs exports on ${on}`, async () => {
     await withShared(async (rt) => {
       const work = rt.module<typeof Work>(WORK, { on, data: { job: 7 } });

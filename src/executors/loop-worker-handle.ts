@@ -4,6 +4,8 @@ import type { Batch } from './protocol.js';
 import type { WorkerHandle, WorkerHandleEvents } from './worker-handle.js';
 import { WorkerRuntime } from './worker-runtime.js';
 
+const RESOLVED = Promise.resolve();
+
 /**
  * Runs tasks on the host's event loop. Values pass by reference (unless a task asks for `isolate`,
  * which the pool clones before posting), errors travel as the very objects thrown. A batch is
@@ -32,7 +34,8 @@ export class LoopWorkerHandle implements WorkerHandle {
   }
 
   post(batch: Batch): void {
-    if (this.#inbox.push(batch) === 1) queueMicrotask(this.#drain);
+    // A promise reaction, not queueMicrotask(), which builds an AsyncResource per call (see pool.ts).
+    if (this.#inbox.push(batch) === 1) void RESOLVED.then(this.#drain);
   }
 
   setBusy(): void {}

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { serialize, deserialize } from 'node:v8';
 import { TimeoutError } from '../core/errors.js';
 import { deserializeError, serializeError, type SerializedError } from './error-serialization.js';
-import { CONFIG_ENV, CRASH, SYNC_FD, type Batch } from './protocol.js';
+import { CONFIG_ENV, CRASH, SYNC_FD, type Batch, type LoneResult } from './protocol.js';
 import { unsendableError } from './sendable-path.js';
 import type { WorkerExit, WorkerHandle, WorkerHandleEvents } from './worker-handle.js';
 
@@ -63,7 +63,7 @@ export class ProcessWorkerHandle implements WorkerHandle {
     this.#sync = this.#child.stdio[SYNC_FD] as Socket;
     this.#sync.on('data', (chunk: Buffer) => this.#onSyncData(chunk));
     this.#sync.on('error', () => {});
-    this.#child.on('message', (batch: Batch) => this.#onMessage(batch));
+    this.#child.on('message', (batch: Batch | LoneResult) => this.#onMessage(batch));
     this.#child.on('error', (error) => {
       this.#spawnError = error;
     });
@@ -111,8 +111,8 @@ export class ProcessWorkerHandle implements WorkerHandle {
     this.#killTimer = setTimeout(() => this.#child.kill('SIGKILL'), KILL_GRACE_MS);
   }
 
-  #onMessage(batch: Batch): void {
-    if (batch[0] === CRASH && batch.length === 2) {
+  #onMessage(batch: Batch | LoneResult): void {
+    if (Array.isArray(batch) && batch[0] === CRASH && batch.length === 2) {
       this.#crash = deserializeError(batch[1] as SerializedError);
       return;
     }

@@ -3,7 +3,7 @@ import type { TransferListItem } from 'node:worker_threads';
 import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads';
 import { serializeError } from './error-serialization.js';
 import type { ThreadWorkerData } from './thread-entry.js';
-import type { Batch } from './protocol.js';
+import type { Batch, LoneResult } from './protocol.js';
 import { unsendableError } from './sendable-path.js';
 import type { WorkerExit, WorkerHandle, WorkerHandleEvents } from './worker-handle.js';
 
@@ -59,7 +59,7 @@ export class ThreadWorkerHandle implements WorkerHandle {
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });
     this.id = this.#worker.threadId;
-    this.#worker.on('message', (batch: Batch) => events.message(batch));
+    this.#worker.on('message', (batch: Batch | LoneResult) => events.message(batch));
     this.#worker.on('error', (error) => {
       this.#error = error;
     });

@@ -1,6 +1,6 @@
 // The transport a pool drives: one worker (thread, child process, or the loop itself) behind one interface.
 import type { TransferListItem } from 'node:worker_threads';
-import type { Batch } from './protocol.js';
+import type { Batch, LoneResult } from './protocol.js';
 
 /** How a worker ended. `error` is what killed it, when known (uncaught error, start-up failure). */
 export interface WorkerExit {
@@ -11,7 +11,7 @@ export interface WorkerExit {
 
 /** What a handle reports to its pool. Called on the host's event loop, never re-entrantly from post(). */
 export interface WorkerHandleEvents {
-  message(batch: Batch): void;
+  message(batch: Batch | LoneResult): void;
   exit(exit: WorkerExit): void;
   /** A callHostSync arrived on the handle's side channel; the result is sent back by the handle. */
   callHost(name: string, args: unknown[]): Promise<unknown>;

@@ -4,14 +4,14 @@ import type { Peer } from '../communication/remote/peer.js';
 import { installActorHost } from './actor-host.js';
 import { BRIDGE, taskStorage, WORKER_BRIDGE, type HostBridge, type Placement, type TaskContext } from './current-task.js';
 import { deserializeError, serializeError, type SerializedError } from './error-serialization.js';
-import { ARITY, CALL, CANCEL, FAIL, FLAG_ARMED, FLAG_ISOLATE, FLAG_PROGRESS, FLAG_TIMEOUT, HEAP, LOAD, OK, PEER, PROGRESS, REPLY, RUN, SLOW_BATCH_MS, splitBatch, STARTED, type Batch } from './protocol.js';
+import { ARITY, CALL, CANCEL, FAIL, FLAG_ARMED, FLAG_ISOLATE, FLAG_PROGRESS, FLAG_TIMEOUT, HEAP, isLoneResult, LOAD, OK, PEER, PROGRESS, REPLY, RUN, SLOW_BATCH_MS, splitBatch, STARTED, type Batch, type LoneResult } from './protocol.js';
 import { unsendableError } from './sendable-path.js';
 
 /** How a WorkerRuntime talks to its host. */
 export interface WorkerRuntimeOptions {
   placement: Placement;
-  /** Sends one batch to the host; throws when a value cannot be cloned. */
-  post(batch: Batch): void;
+  /** Sends one batch (or a lone result) to the host; throws when a value cannot be cloned. */
+  post(batch: Batch | LoneResult): void;
   /** Blocks until the host answers an exposed call (threads/processes); absent on the loop. */
   callSync?: ((name: string, args: unknown[]) => unknown) | undefined;
   /** Imports a module by URL; threads and processes add TypeScript support around `import()`. */
@@ -19,6 +19,8 @@ export interface WorkerRuntimeOptions {
 }
 
 type Module = Record<string, unknown>;
+
+const RESOLVED = Promise.resolve();
 
 /**
  * A task the worker is running. Its signal is created on first use: most tasks never look at it,
@@ -188,7 +190,10 @@ export class WorkerRuntime {
     const batch = this.#out;
     this.#out = [];
     try {
-      this.#options.post(batch);
+      // The only result, of the last task held, goes as itself (see LoneResult). The loop passes
+      // batches by reference, so only a cloning placement gains.
+      if (batch.length === 3 && batch[0] === OK && this.#tasks.size === 0 && !this.#inProcess && isLoneResult(batch[2])) this.#options.post(batch[2]);
+      else this.#options.post(batch);
     } catch {
       this.#postOneByOne(batch);
     }
@@ -350,7 +355,8 @@ export class WorkerRuntime {
     }
     if (this.#flushQueued) return;
     this.#flushQueued = true;
-    queueMicrotask(this.#flushTask);
+    // A promise reaction, not queueMicrotask(), which builds an AsyncResource per call (see pool.ts).
+    void RESOLVED.then(this.#flushTask);
   }
 
   /** A batch failed to clone: send its messages one by one and replace the ones that cannot go. */
