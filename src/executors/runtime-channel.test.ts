@@ -69,10 +69,14 @@ describe('Runtime: a Channel handed to tasks on threads and processes', () => {
 
     it(`Channel: a receive waiting in a ${on} that dies takes no value from the host channel`, async () => {
       const channel = new Channel<number>(4);
+      const crashes = rt.stats()[on].crashes;
       const running = rt.run(TASKS, 'receiveThenHang', [channel.receiver], { on, timeout: 1_000 });
       await channel.send(1);
       await assert.rejects(running); // its timeout passes; the worker is killed after the grace
-      await delay(400);
+      // Once the worker is gone its link is closed and its pending take withdrawn. (A value sent while
+      // the take was still pending could have gone to the dying worker: as with any receiver, what it
+      // received is its own.)
+      await until(() => rt.stats()[on].crashes > crashes, 10_000, `the ${on} to be killed`);
       await channel.send(2);
       assert.equal(await channel.receive({ timeout: 2_000 }), 2, 'the dead worker’s pending take did not swallow the value');
     });
