@@ -25,3 +25,17 @@ export const HOST_ARITY = {
   [FAILED]: 2,
   [ENDED]: 3,
 } as const;
+
+/** What START carries. */
+export interface StartRequest {
+  key: number;
+  url: string;
+  exportName: string;
+  args: unknown[];
+  name: string;
+  mailbox: number;
+  askTimeout: number;
+  supervised: boolean;
+  /** On the loop, the host's facade (passed by reference) for the actor's ctx.self; else undefined. */
+  self: unknown;
+}

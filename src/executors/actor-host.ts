@@ -9,7 +9,7 @@ import type { Peer } from '../communication/remote/peer.js';
 import { askSettled, type ActorExportEntry } from '../communication/remote/remote-actor-ref.js';
 import type { SupervisedChild, SupervisorLink } from '../communication/supervisor.js';
 import { bridgeStorage, type HostBridge } from './current-task.js';
-import { ENDED, FAILED, HALT, HOST_ARITY, RESTART, START, START_FAILED, STARTED } from './actor-host-protocol.js';
+import { ENDED, FAILED, HALT, HOST_ARITY, RESTART, START, START_FAILED, STARTED, type StartRequest } from './actor-host-protocol.js';
 
 type ImportModule = (url: string) => Promise<Record<string, unknown>>;
 
@@ -124,7 +124,7 @@ export function installActorHost(peer: Peer, importModule: ImportModule, bridge?
       mailbox: b[at + 6] as number,
       askTimeout: b[at + 7] as number,
       supervised: b[at + 8] as boolean,
-      self: b[at + 9] as ActorRef<unknown, unknown> | undefined,
+      self: b[at + 9],
     };
     // On the loop the actor's async context carries the host bridge, so its code can callHost().
     if (bridge === undefined) void start(peer, actors, starting, importModule, request);
@@ -136,18 +136,6 @@ export function installActorHost(peer: Peer, importModule: ImportModule, bridge?
     if (starting.has(key)) starting.set(key, true);
     else actors.get(key)?.halt(peer.revive(b[at + 2]) as Error);
   });
-}
-
-interface StartRequest {
-  key: number;
-  url: string;
-  exportName: string;
-  args: unknown[];
-  name: string;
-  mailbox: number;
-  askTimeout: number;
-  supervised: boolean;
-  self: ActorRef<unknown, unknown> | undefined;
 }
 
 async function start(
@@ -193,7 +181,7 @@ async function start(
         clock: systemClock,
         supervisor: hosted,
         onTake: () => hosted.taken(),
-        self: request.self,
+        self: request.self as ActorRef<unknown, unknown> | undefined,
       },
     );
   } catch (error) {

@@ -3,7 +3,7 @@ import { createPeer } from '../communication/remote/create-peer.js';
 import type { Peer } from '../communication/remote/peer.js';
 import type { Destination } from '../communication/remote/sendable-path.js';
 import { installActorHost } from './actor-host.js';
-import { ENDED, FAILED, HOST_ARITY, START, START_FAILED, STARTED } from './actor-host-protocol.js';
+import { ENDED, FAILED, HOST_ARITY, START, START_FAILED, STARTED, type StartRequest } from './actor-host-protocol.js';
 import type { Placement } from './current-task.js';
 import { deserializeError, serializeError } from './error-serialization.js';
 import { WorkerCrashedError } from './errors.js';
@@ -23,17 +23,7 @@ export interface HostedActorEvents {
 }
 
 /** What START carries besides the key. */
-export interface StartFields {
-  url: string;
-  exportName: string;
-  args: unknown[];
-  name: string;
-  mailbox: number;
-  askTimeout: number;
-  supervised: boolean;
-  /** The facade, for the loop's ctx.self. */
-  self: unknown;
-}
+export type StartFields = Omit<StartRequest, 'key'>;
 
 /**
  * A worker that runs actors, not tasks: its pool worker entry is the same (thread-entry or

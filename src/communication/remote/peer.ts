@@ -1,5 +1,5 @@
 // One end of a link between two event loops: batched messages, requests and replies, and proxies of the other side's objects.
-import { encode, MARK, REMOTABLE, unwrap, Unsendable, wrap, type Remotable } from './pack.js';
+import { encode, MARK, unwrap, Unsendable, wrap, type Remotable } from './pack.js';
 import { unsendableError, type Destination } from './sendable-path.js';
 
 /** The transport under a peer: posts one batch to the other side (structured-cloned, in order). */
@@ -511,7 +511,3 @@ function pathTo(value: unknown, target: object, path: string, seen: Set<object>)
   return undefined;
 }
 
-/** Whether `value` is branded as sendable over a link (see `REMOTABLE`). */
-export function isRemotable(value: unknown): value is Remotable {
-  return typeof value === 'object' && value !== null && typeof (value as Partial<Remotable>)[REMOTABLE] === 'string';
-}

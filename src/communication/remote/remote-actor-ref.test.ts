@@ -3,25 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { actor } from '../actor.js';
 import type { ActorRef } from '../actor-ref.js';
-import { linkedPeers } from './fixtures/linked-peers.js';
+import { handOver, linkedPeers } from './fixtures/linked-peers.js';
 import { PROXY_WINDOW, RemoteActorRef } from './remote-actor-ref.js';
-import type { Peer } from './peer.js';
 
-const HAND = 91;
-
-/** Hands `value` from the host to the worker side over the link and returns what arrived there. */
-async function handOver<T>(host: Peer, worker: Peer, value: unknown): Promise<T> {
-  let arrived: unknown;
-  const got = new Promise<void>((resolve) => {
-    worker.register(HAND, 1, (b, at) => {
-      arrived = worker.unpack(b[at + 1]);
-      resolve();
-    });
-  });
-  host.post(HAND, host.pack(value, 'msg'));
-  await got;
-  return arrived as T;
-}
 
 function gate(): { wait: Promise<void>; open: () => void } {
   let open!: () => void;

@@ -4,25 +4,9 @@ import { describe, it } from 'node:test';
 import { Channel, type Receiver, type Sender } from '../channel.js';
 import { ChannelClosedError } from '../channel-closed-error.js';
 import { select } from '../select.js';
-import { linkedPeers } from './fixtures/linked-peers.js';
-import type { Peer } from './peer.js';
+import { handOver, linkedPeers } from './fixtures/linked-peers.js';
 import { RemoteChannel } from './remote-channel.js';
 
-const HAND = 92;
-
-/** Hands `value` from the host side to the worker side and returns what arrived there. */
-async function handOver<T>(host: Peer, worker: Peer, value: unknown): Promise<T> {
-  let arrived: unknown;
-  const got = new Promise<void>((resolve) => {
-    worker.register(HAND, 1, (b, at) => {
-      arrived = worker.unpack(b[at + 1]);
-      resolve();
-    });
-  });
-  host.post(HAND, host.pack(value, 'msg'));
-  await got;
-  return arrived as T;
-}
 
 const turns = async (n = 6) => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
